@@ -1,0 +1,62 @@
+"""``planner solve`` and ``planner validate``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from planner.commands._common import user_errors_exit_2
+from planner.scenario.load import load_scenario, resolve_scenario_path
+
+SCENARIO_HELP = "Scenario YAML file or shipped scenario name (india, great-britain); default: india."
+
+
+def _progress(stage: str) -> None:
+    click.echo(f"  ... {stage}", err=True)
+
+
+@click.command()
+@click.argument("scenario", required=False)
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for plan.json and the tables [default: out/<scenario name>].")
+@click.option("--time-limit", "time_limit_s", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Solver time limit in seconds [default: the scenario's solver.time_limit_s].")
+@click.option("--gap", "mip_gap", type=click.FloatRange(0, 1), default=None,
+              help="Relative MIP gap at which to stop [default: the scenario's solver.mip_gap].")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
+              help="Override a scenario value, e.g. --set demand.agents_per_capita=2 (repeatable).")
+@click.option("--format", "table_format", type=click.Choice(["csv", "parquet"]), default="csv",
+              show_default=True, help="Table file format.")
+@user_errors_exit_2
+def solve(scenario: str | None, out_dir: Path | None, time_limit_s: float | None, mip_gap: float | None,
+          overrides: tuple[str, ...], table_format: str) -> None:
+    """Solve SCENARIO into a checked plan, print its summary and write it to --out."""
+    from planner.pipeline import plan
+    from planner.solve import SolveOptions
+
+    loaded = load_scenario(scenario, overrides)
+    options = SolveOptions(time_limit_s=time_limit_s or loaded.solver.time_limit_s,
+                           mip_gap=loaded.solver.mip_gap if mip_gap is None else mip_gap)
+    click.echo(f"Planning '{loaded.name}' ({loaded.country_iso3}, {loaded.year})", err=True)
+    result = plan(loaded, options, progress=_progress)
+    target = result.to_dir(out_dir or Path("out") / loaded.name, table_format)
+    click.echo(result.summary())
+    verification = result.metadata.get("verification", {})
+    if verification and not verification.get("ok", True):
+        click.echo("\nINDEPENDENT VERIFICATION FAILED:\n  " + "\n  ".join(verification["violations"]), err=True)
+    click.echo(f"\nWrote {target}/plan.json and tables ({table_format}).")
+    if not result.has_solution:
+        sys.exit(1)
+
+
+@click.command()
+@click.argument("scenario")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a scenario value.")
+@user_errors_exit_2
+def validate(scenario: str, overrides: tuple[str, ...]) -> None:
+    """Check SCENARIO against the schema and the shipped data; list every problem at once."""
+    loaded = load_scenario(scenario, overrides)
+    click.echo(f"{resolve_scenario_path(scenario)}: valid scenario '{loaded.name}' "
+               f"({loaded.country_iso3}, {loaded.year}, {len(loaded.sites)} sites)")

@@ -1,0 +1,22 @@
+"""Latency pruning: only (region, service class, site) pairs within the class's RTT budget become arcs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from planner.geo.latency import rtt_matrix_ms
+
+
+def serve_arcs(regions: pd.DataFrame, sites: pd.DataFrame, rtt_budget_ms: pd.Series) -> pd.DataFrame:
+    """Arcs indexed by (region, service_class, site) with ``rtt_ms``, one per pair within the budget.
+
+    The RTT is taken from each region's population-weighted centroid to the site."""
+    rtt = rtt_matrix_ms(regions[["lat", "lon"]], sites[["lat", "lon"]]).to_numpy()
+    frames = []
+    for service_class, budget in rtt_budget_ms.items():
+        r_idx, s_idx = np.nonzero(rtt <= budget)
+        frames.append(pd.DataFrame({"region": regions.index[r_idx], "service_class": service_class,
+                                    "site": sites.index[s_idx], "rtt_ms": rtt[r_idx, s_idx]}))
+    arcs = pd.concat(frames, ignore_index=True)
+    return arcs.set_index(["region", "service_class", "site"]).sort_index()

@@ -1,0 +1,24 @@
+"""Index sets, built once from the tidy tables: sparse sets come from the tables' own indexes."""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from planner.mip.inputs import ModelInputs
+
+
+def add_sets(m: pyo.ConcreteModel, inputs: ModelInputs) -> None:
+    """REGIONS, SITES, CHIPS, SERVICE_CLASSES, DEMANDS[r,q], SERVE_ARCS[r,q,s], CAPACITY[s,k,q], SITE_CHIPS[s,k]."""
+    thr_index = inputs.throughput_tokens_per_s.index
+    m.REGIONS = pyo.Set(initialize=list(inputs.regions.index), ordered=True, doc="demand regions")
+    m.SITES = pyo.Set(initialize=list(inputs.sites.index), ordered=True, doc="candidate sites")
+    m.CHIPS = pyo.Set(initialize=list(inputs.chips.index), ordered=True, doc="accelerator types")
+    m.SERVICE_CLASSES = pyo.Set(initialize=inputs.service_classes, ordered=True, doc="service classes")
+    m.DEMANDS = pyo.Set(dimen=2, initialize=list(inputs.demand_tokens_per_s.index), ordered=True,
+                        doc="(region, service_class) pairs with demand")
+    m.SERVE_ARCS = pyo.Set(dimen=3, initialize=list(inputs.serve_arcs.index), ordered=True,
+                           doc="(region, service_class, site) within the class's RTT budget")
+    m.CAPACITY = pyo.Set(dimen=3, initialize=list(thr_index), ordered=True,
+                         doc="(site, chip, service_class) where the chip can serve the class at the site")
+    site_chips = sorted(set(zip(thr_index.get_level_values("site"), thr_index.get_level_values("chip"))))
+    m.SITE_CHIPS = pyo.Set(dimen=2, initialize=site_chips, ordered=True, doc="(site, chip) that may be bought")

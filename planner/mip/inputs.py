@@ -1,0 +1,89 @@
+"""``ModelInputs``: the frozen, tidy tables that are the MIP's only input.
+
+Everything upstream (scenario, demand forecast, roofline, latency pruning, policy) ends here; everything in
+``mip/`` reads only this. Tables are in canonical units (tokens/s, USD, MW, kW); the solver sees them
+rescaled by the constants below (thousand tokens/s, million USD) so that coefficients stay near 1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from planner.errors import Problem, InputError
+
+TOKENS_SCALE = 1e3  # the model counts serving in thousand tokens/s
+USD_SCALE = 1e6  # the model counts cost in million USD per year
+
+SITE_COLUMNS = ["lat", "lon", "max_grid_mw", "pue", "energy_usd_per_mw_year", "fixed_cost_usd_per_year",
+                "building_capex_usd_per_mw_year", "grid_capex_usd_per_mw_year"]
+CHIP_COLUMNS = ["capex_usd_per_year", "power_kw", "tpp", "counts_against_cap", "is_uncontrolled", "price_multiplier"]
+
+
+@dataclass(frozen=True)
+class PolicyLimits:
+    """Export-control limits the MIP enforces (see ``mip/components/policy.py``)."""
+
+    tpp_cap: float | None = None
+    """Total TPP of controlled chips the country may buy; None = no cap."""
+    min_uncontrolled_share: float = 0.0
+    """Sovereignty floor: minimum share of serving capacity on uncontrolled chips [-]."""
+    chip_supply_limit: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
+    """Most chips of each type that can be had (allocations), indexed by chip."""
+
+
+@dataclass(frozen=True)
+class ModelInputs:
+    name: str
+    regions: pd.DataFrame
+    """index region: population, lat, lon."""
+    sites: pd.DataFrame
+    """index site: SITE_COLUMNS."""
+    chips: pd.DataFrame
+    """index chip: CHIP_COLUMNS (capex annualised incl. server share, maintenance and price multiplier)."""
+    demand_tokens_per_s: pd.Series
+    """index (region, service_class): peak generated tokens/s to serve."""
+    throughput_tokens_per_s: pd.Series
+    """index (site, chip, service_class): generated tokens/s one chip delivers; only positive entries."""
+    serve_arcs: pd.DataFrame
+    """index (region, service_class, site): rtt_ms of the pairs within the class's latency budget."""
+    unmet_penalty_usd_per_tokens_per_s_year: pd.Series
+    """index service_class: yearly cost of one token/s of peak demand left unserved."""
+    latency_cost_usd_per_tokens_per_s_ms_year: pd.Series
+    """index service_class: yearly cost of serving one token/s of peak demand over one ms of RTT."""
+    rtt_budget_ms: pd.Series
+    """index service_class: network round-trip budget between a region and its serving site."""
+    max_site_share: pd.Series
+    """index service_class: most of a region's demand one site may serve (redundancy) [-]."""
+    policy: PolicyLimits = PolicyLimits()
+
+    def __post_init__(self) -> None:
+        problems = list(_consistency_problems(self))
+        if problems:
+            raise InputError(problems, "ModelInputs are inconsistent (a bug upstream of the MIP)")
+
+    @property
+    def service_classes(self) -> list[str]:
+        return sorted(self.demand_tokens_per_s.index.get_level_values("service_class").unique())
+
+
+def _consistency_problems(inputs: ModelInputs):
+    def missing(table: pd.DataFrame, columns: list[str], label: str):
+        for column in set(columns) - set(table.columns):
+            yield Problem("ModelInputs", f"{label}.{column}", "column missing")
+
+    yield from missing(inputs.sites, SITE_COLUMNS, "sites")
+    yield from missing(inputs.chips, CHIP_COLUMNS, "chips")
+    arcs = inputs.serve_arcs.index
+    unknown_sites = set(arcs.get_level_values("site")) - set(inputs.sites.index)
+    if unknown_sites:
+        yield Problem("ModelInputs", "serve_arcs.site", "sites not in the sites table", sorted(unknown_sites)[:5])
+    thr = inputs.throughput_tokens_per_s.index
+    unknown_chips = set(thr.get_level_values("chip")) - set(inputs.chips.index)
+    if unknown_chips:
+        yield Problem("ModelInputs", "throughput.chip", "chips not in the chips table", sorted(unknown_chips)[:5])
+    if (inputs.throughput_tokens_per_s <= 0).any():
+        yield Problem("ModelInputs", "throughput", "only positive coefficients belong in the table")
+    if (inputs.demand_tokens_per_s < 0).any():
+        yield Problem("ModelInputs", "demand_tokens_per_s", "negative demand")

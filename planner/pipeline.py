@@ -1,0 +1,177 @@
+"""The only place the stages are wired together.
+
+scenario -> regions -> demand -> chips (catalog + export rules) -> throughput (roofline) -> latency pruning
+-> ModelInputs -> build -> solve -> extract -> verify -> Plan
+"""
+
+from __future__ import annotations
+
+import logging
+import platform
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+
+import pandas as pd
+
+from planner.catalog import load_catalog
+from planner.catalog.policy import PolicyResolution, resolve_policy
+from planner.chips import purchasable_chips, site_throughput
+from planner.demand import forecast
+from planner.extract import extract
+from planner.geo.arcs import serve_arcs
+from planner.geo.regions import demand_regions
+from planner.geo.sites import candidate_sites
+from planner.mip.build import Builder, build_model, problem_size
+from planner.mip.inputs import ModelInputs, PolicyLimits
+from planner.plan import Plan
+from planner.roofline import load_workloads, serving_coefficients
+from planner.scenario.load import scenario_hash
+from planner.scenario.schema import Scenario
+from planner.solve import SolveOptions, solve
+from planner.units import SECONDS_PER_YEAR
+from planner.verify import verify
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str], None]
+VERSIONED_PACKAGES = ("planner", "pyomo", "highspy", "numpy", "pandas", "pydantic")
+
+
+@dataclass
+class StageTimer:
+    """Wall time per named stage, reported in plan.json and the CLI summary."""
+
+    progress: Progress | None = None
+    timings_s: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        if self.progress:
+            self.progress(name)
+        started = time.perf_counter()
+        yield
+        self.timings_s[name] = round(time.perf_counter() - started, 4)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Everything upstream of the MIP, kept for reports and re-checks."""
+
+    scenario: Scenario
+    scenario_hash: str
+    regions: pd.DataFrame
+    demand: pd.DataFrame
+    policy: PolicyResolution
+    inputs: ModelInputs
+    timings_s: dict[str, float]
+
+
+def _yearly_per_peak_token_rate(scenario: Scenario, usd_per_mtok: dict[str, float]) -> pd.Series:
+    """USD per million tokens -> USD/year per token/s of peak demand (tokens in a year at the mean load)."""
+    rates = {q: value / 1e6 * SECONDS_PER_YEAR / scenario.demand.classes[q].peak_to_mean_ratio
+             for q, value in usd_per_mtok.items()}
+    return pd.Series(rates, dtype=float).rename_axis("service_class")
+
+
+def _unmet_penalty(scenario: Scenario) -> pd.Series:
+    return _yearly_per_peak_token_rate(scenario, {
+        str(q): cfg.unmet_penalty_usd_per_mtok or scenario.costs.unmet_penalty_usd_per_mtok
+        for q, cfg in scenario.service_classes.items()})
+
+
+def _latency_cost(scenario: Scenario) -> pd.Series:
+    return _yearly_per_peak_token_rate(scenario, {
+        str(q): scenario.costs.latency_cost_usd_per_mtok_per_ms for q in scenario.service_classes})
+
+
+def _per_class(scenario: Scenario, field_name: str) -> pd.Series:
+    values = {str(q): getattr(cfg, field_name) for q, cfg in scenario.service_classes.items()}
+    return pd.Series(values, name=field_name, dtype=float).rename_axis("service_class")
+
+
+def _policy_limits(scenario: Scenario, policy: PolicyResolution) -> PolicyLimits:
+    cfg = scenario.policy
+    cap = cfg.tpp_cap if cfg.tpp_cap is not None else (
+        None if policy.tpp_cap is None else policy.tpp_cap * cfg.tpp_cap_share)
+    supply = pd.Series({k: float(v) for k, v in cfg.supply_limits.items()}, dtype=float).rename_axis("chip")
+    return PolicyLimits(tpp_cap=cap, min_uncontrolled_share=cfg.min_uncontrolled_share, chip_supply_limit=supply)
+
+
+def prepare(scenario: Scenario, progress: Progress | None = None) -> Prepared:
+    """Run every stage upstream of the MIP and assemble its frozen inputs."""
+    timer = StageTimer(progress)
+    with timer.stage("regions"):
+        regions = demand_regions(scenario.country_iso3, scenario.regions.count, scenario.regions.min_city_population)
+    with timer.stage("demand"):
+        demand = forecast(scenario, regions)
+    with timer.stage("chips"):
+        catalog = load_catalog()
+        policy = resolve_policy(catalog, scenario.country_iso3, scenario.effective_policy_date, scenario.policy.rules)
+        chips = purchasable_chips(catalog, policy, scenario)
+    with timer.stage("throughput"):
+        workload_names = {str(q): cfg.workload or str(q) for q, cfg in scenario.service_classes.items()}
+        workloads = load_workloads(set(workload_names.values()))
+        per_chip = serving_coefficients(catalog.loc[chips.index], {q: workloads[w] for q, w in workload_names.items()})
+        sites = candidate_sites(scenario)
+        throughput = site_throughput(per_chip["tokens_per_s_per_chip"], sites)
+    with timer.stage("latency"):
+        budgets = _per_class(scenario, "rtt_budget_ms")
+        arcs = serve_arcs(regions, sites, budgets)
+    with timer.stage("assemble"):
+        demand_series = demand.set_index(["region", "service_class"])["tokens_per_s_peak"]
+        inputs = ModelInputs(name=scenario.name, regions=regions, sites=sites, chips=chips,
+                             demand_tokens_per_s=demand_series, throughput_tokens_per_s=throughput,
+                             serve_arcs=arcs, unmet_penalty_usd_per_tokens_per_s_year=_unmet_penalty(scenario),
+                             latency_cost_usd_per_tokens_per_s_ms_year=_latency_cost(scenario),
+                             rtt_budget_ms=budgets, max_site_share=_per_class(scenario, "max_site_share"),
+                             policy=_policy_limits(scenario, policy))
+    return Prepared(scenario=scenario, scenario_hash=scenario_hash(scenario), regions=regions, demand=demand,
+                    policy=policy, inputs=inputs, timings_s=timer.timings_s)
+
+
+def package_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for name in VERSIONED_PACKAGES:
+        try:
+            versions[name] = version(name)
+        except PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def options_for(scenario: Scenario, options: SolveOptions | None) -> SolveOptions:
+    """Explicit options win; otherwise the scenario's solver section."""
+    if options is not None:
+        return options
+    return SolveOptions(time_limit_s=scenario.solver.time_limit_s, mip_gap=scenario.solver.mip_gap)
+
+
+def solve_prepared(prepared: Prepared, options: SolveOptions | None = None, progress: Progress | None = None,
+                   extra: Iterable[Builder] = ()) -> Plan:
+    """Build, solve, extract and verify the MIP of already prepared inputs."""
+    options = options_for(prepared.scenario, options)
+    timer = StageTimer(progress, dict(prepared.timings_s))
+    with timer.stage("build"):
+        model = build_model(prepared.inputs, extra)
+    with timer.stage("solve"):
+        outcome = solve(model, options)
+    with timer.stage("extract"):
+        metadata = {"versions": package_versions(), "solver": outcome.solver, "solver_options": options.as_dict(),
+                    "problem_size": problem_size(model), "policy_pack": prepared.policy.pack}
+        result = extract(model, prepared.inputs, outcome, prepared.scenario_hash, metadata)
+    with timer.stage("verify"):
+        verification = verify(result, prepared.inputs)
+    result.metadata["verification"] = {"ok": verification.ok, "checks": list(verification.checks_run),
+                                       "violations": [str(v) for v in verification.violations]}
+    if not verification.ok:
+        log.warning("plan failed independent verification:\n%s", verification)
+    return result.with_timings(timer.timings_s)
+
+
+def plan(scenario: Scenario, options: SolveOptions | None = None, progress: Progress | None = None,
+         extra: Iterable[Builder] = ()) -> Plan:
+    """Scenario -> checked plan. ``options`` default to the scenario's solver section."""
+    return solve_prepared(prepare(scenario, progress), options, progress, extra)

@@ -1,0 +1,153 @@
+"""``Plan``: a solved (or attempted) build plan as tidy tables, with a text summary, an HTML repr, and
+atomic save/load of a result folder."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import pandas as pd
+
+from planner.solve import Termination
+
+TABLES = ("sites", "fleet", "allocation", "serving", "unmet", "costs")
+
+
+@dataclass(frozen=True)
+class Plan:
+    scenario_name: str
+    scenario_hash: str
+    status: Termination
+    objective_usd: float
+    """Total yearly cost of the plan [USD/year] (NaN when there is no solution)."""
+    bound_usd: float
+    """Best proven lower bound on the yearly cost [USD/year]."""
+    gap: float
+    sites: pd.DataFrame
+    """index site: is_open, chips, it_mw, grid_mw, max_grid_mw, served_tokens_per_s, lat, lon."""
+    fleet: pd.DataFrame
+    """columns site, chip, chips, it_mw."""
+    allocation: pd.DataFrame
+    """columns site, chip, service_class, chips_serving."""
+    serving: pd.DataFrame
+    """columns region, service_class, site, tokens_per_s, rtt_ms."""
+    unmet: pd.DataFrame
+    """columns region, service_class, demand_tokens_per_s, unmet_tokens_per_s."""
+    costs: pd.DataFrame
+    """columns component, usd_per_year."""
+    timings_s: dict[str, float] = field(default_factory=dict)
+    metadata: dict = field(default_factory=dict)
+
+    @property
+    def has_solution(self) -> bool:
+        return math.isfinite(self.objective_usd)
+
+    @property
+    def unmet_tokens_per_s(self) -> float:
+        return float(self.unmet["unmet_tokens_per_s"].sum()) if len(self.unmet) else math.nan
+
+    @property
+    def demand_tokens_per_s(self) -> float:
+        return float(self.unmet["demand_tokens_per_s"].sum()) if len(self.unmet) else math.nan
+
+    def chips_by_type(self) -> pd.Series:
+        if self.fleet.empty:
+            return pd.Series(dtype=float, name="chips")
+        return self.fleet.groupby("chip")["chips"].sum().sort_values(ascending=False)
+
+    def with_timings(self, timings_s: dict[str, float]) -> "Plan":
+        return replace(self, timings_s=dict(timings_s))
+
+    def summary(self) -> str:
+        from planner.plan_format import summary_text
+
+        return summary_text(self)
+
+    def _repr_html_(self) -> str:
+        from planner.plan_format import summary_html
+
+        return summary_html(self)
+
+    def to_json_dict(self) -> dict:
+        return {
+            "scenario": self.scenario_name,
+            "scenario_hash": self.scenario_hash,
+            "status": str(self.status),
+            "objective_usd": _finite_or_none(self.objective_usd),
+            "bound_usd": _finite_or_none(self.bound_usd),
+            "gap": _finite_or_none(self.gap),
+            "unmet_tokens_per_s": _finite_or_none(self.unmet_tokens_per_s),
+            "demand_tokens_per_s": _finite_or_none(self.demand_tokens_per_s),
+            "timings_s": self.timings_s,
+            **self.metadata,
+        }
+
+    def to_dir(self, directory: str | Path, table_format: str = "csv") -> Path:
+        """Write plan.json and one file per table; atomic: the folder appears complete or not at all."""
+        return write_plan_dir(self, Path(directory), table_format)
+
+    @classmethod
+    def from_dir(cls, directory: str | Path) -> "Plan":
+        return read_plan_dir(Path(directory))
+
+
+def _finite_or_none(value: float) -> float | None:
+    return float(value) if value is not None and math.isfinite(value) else None
+
+
+def write_plan_dir(plan: Plan, directory: Path, table_format: str = "csv") -> Path:
+    if table_format not in {"csv", "parquet"}:
+        raise ValueError("table_format must be 'csv' or 'parquet'")
+    directory = directory.resolve()
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
+    try:
+        for name in TABLES:
+            table: pd.DataFrame = getattr(plan, name)
+            table = table.reset_index() if name == "sites" else table
+            if table_format == "csv":
+                table.to_csv(staging / f"{name}.csv", index=False)
+            else:
+                table.to_parquet(staging / f"{name}.parquet", index=False)
+        document = {**plan.to_json_dict(), "table_format": table_format, "tables": list(TABLES)}
+        (staging / "plan.json").write_text(json.dumps(document, indent=2, default=str) + "\n")
+        _replace_dir(staging, directory)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return directory
+
+
+def _replace_dir(staging: Path, directory: Path) -> None:
+    """Swap ``staging`` into place; an older result is removed only after the new one is complete."""
+    if directory.exists():
+        old = directory.with_name(f".{directory.name}.old")
+        shutil.rmtree(old, ignore_errors=True)
+        os.replace(directory, old)
+        os.replace(staging, directory)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(staging, directory)
+
+
+def read_plan_dir(directory: Path) -> Plan:
+    document = json.loads((directory / "plan.json").read_text())
+    fmt = document.get("table_format", "csv")
+    tables = {}
+    for name in TABLES:
+        path = directory / f"{name}.{fmt}"
+        tables[name] = pd.read_csv(path) if fmt == "csv" else pd.read_parquet(path)
+    tables["sites"] = tables["sites"].set_index("site")
+    known = {"scenario", "scenario_hash", "status", "objective_usd", "bound_usd", "gap", "unmet_tokens_per_s",
+             "demand_tokens_per_s", "timings_s", "table_format", "tables"}
+    as_float = lambda v: math.nan if v is None else float(v)  # noqa: E731
+    return Plan(scenario_name=document["scenario"], scenario_hash=document["scenario_hash"],
+                status=Termination(document["status"]), objective_usd=as_float(document["objective_usd"]),
+                bound_usd=as_float(document["bound_usd"]), gap=as_float(document["gap"]),
+                timings_s=document.get("timings_s", {}),
+                metadata={k: v for k, v in document.items() if k not in known}, **tables)

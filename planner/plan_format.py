@@ -1,0 +1,62 @@
+"""Human-readable views of a ``Plan``: the CLI summary and the notebook HTML repr (display units here)."""
+
+from __future__ import annotations
+
+import html
+import math
+
+import pandas as pd
+
+
+def _money(usd: float) -> str:
+    if not math.isfinite(usd):
+        return "n/a"
+    return f"{usd / 1e9:,.3f} bn USD" if abs(usd) >= 1e9 else f"{usd / 1e6:,.1f} M USD"
+
+
+def _headline(plan) -> list[tuple[str, str]]:
+    open_sites = plan.sites[plan.sites["is_open"]] if len(plan.sites) else plan.sites
+    unmet_share = plan.unmet_tokens_per_s / plan.demand_tokens_per_s if plan.demand_tokens_per_s else math.nan
+    return [
+        ("scenario", plan.scenario_name),
+        ("solver status", f"{plan.status} (gap {plan.gap:.2%})" if math.isfinite(plan.gap) else str(plan.status)),
+        ("yearly cost", _money(plan.objective_usd)),
+        ("proven lower bound", _money(plan.bound_usd)),
+        ("sites opened", f"{len(open_sites)} of {len(plan.sites)}"),
+        ("IT load / grid", f"{plan.sites['it_mw'].sum():,.1f} MW / {plan.sites['grid_mw'].sum():,.1f} MW"
+         if len(plan.sites) else "n/a"),
+        ("demand (peak)", f"{plan.demand_tokens_per_s / 1e6:,.2f} M tokens/s"),
+        ("unmet demand", f"{plan.unmet_tokens_per_s / 1e6:,.3f} M tokens/s ({unmet_share:.1%})"
+         if math.isfinite(unmet_share) else "n/a"),
+    ]
+
+
+def _sites_view(plan) -> pd.DataFrame:
+    opened = plan.sites[plan.sites["is_open"]] if len(plan.sites) else plan.sites
+    return opened[["chips", "it_mw", "grid_mw", "max_grid_mw", "served_tokens_per_s"]].round(2)
+
+
+def _costs_view(plan) -> pd.DataFrame:
+    costs = plan.costs.set_index("component")["usd_per_year"]
+    return pd.DataFrame({"M USD/year": (costs / 1e6).round(2), "share": (costs / costs.sum()).round(3)})
+
+
+def summary_text(plan) -> str:
+    lines = [f"{label:>20}: {value}" for label, value in _headline(plan)]
+    if plan.has_solution:
+        lines += ["", "Sites opened:", _sites_view(plan).to_string(), "", "Chips by type:",
+                  plan.chips_by_type().to_string(), "", "Cost breakdown:", _costs_view(plan).to_string()]
+    if plan.timings_s:
+        lines += ["", "Time per stage (s): " + ", ".join(f"{k} {v:.2f}" for k, v in plan.timings_s.items())]
+    return "\n".join(lines)
+
+
+def summary_html(plan) -> str:
+    rows = "".join(f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
+                   for k, v in _headline(plan))
+    parts = [f"<div><h4>Plan: {html.escape(plan.scenario_name)}</h4><table>{rows}</table>"]
+    if plan.has_solution:
+        parts += ["<h5>Sites opened</h5>", _sites_view(plan).to_html(),
+                  "<h5>Chips by type</h5>", plan.chips_by_type().to_frame().to_html(),
+                  "<h5>Costs</h5>", _costs_view(plan).to_html()]
+    return "".join(parts) + "</div>"

@@ -1,0 +1,69 @@
+"""Semantic checks of a validated scenario against the shipped data; every problem collected at once."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator
+
+from planner.errors import Problem, ScenarioError
+from planner.scenario.schema import Scenario
+
+# Sites may lie this far outside the bounding box of the country's cities (offshore, border areas).
+SITE_EXTENT_MARGIN_DEG = 2.0
+
+Check = Callable[[Scenario, str], Iterator[Problem]]
+
+
+def _country(scenario: Scenario, source: str) -> Iterator[Problem]:
+    from planner.geo.population import cities, countries
+
+    if scenario.country_iso3 not in countries().index:
+        yield Problem(source, "country_iso3", "unknown ISO 3166-1 alpha-3 country code", scenario.country_iso3)
+    elif cities(scenario.country_iso3).empty:
+        yield Problem(source, "country_iso3", "the shipped GeoNames data has no cities for this country, "
+                      "so demand regions cannot be built", scenario.country_iso3)
+
+
+def _classes(scenario: Scenario, source: str) -> Iterator[Problem]:
+    for service_class in scenario.service_classes:
+        if service_class not in scenario.demand.classes:
+            yield Problem(source, f"demand.classes.{service_class}", "missing: service_classes defines this "
+                          "class, so its demand must be given")
+
+
+def _sites(scenario: Scenario, source: str) -> Iterator[Problem]:
+    counts = Counter(site.name for site in scenario.sites)
+    for index, site in enumerate(scenario.sites):
+        if counts[site.name] > 1:
+            yield Problem(source, f"sites.{index}.name", "site names must be unique", site.name)
+    yield from _sites_inside_country(scenario, source)
+
+
+def _sites_inside_country(scenario: Scenario, source: str) -> Iterator[Problem]:
+    from planner.geo.population import cities, countries
+
+    if scenario.country_iso3 not in countries().index:
+        return
+    members = cities(scenario.country_iso3)
+    if members.empty:
+        return
+    lat_lo, lat_hi = members["lat"].min() - SITE_EXTENT_MARGIN_DEG, members["lat"].max() + SITE_EXTENT_MARGIN_DEG
+    lon_lo, lon_hi = members["lon"].min() - SITE_EXTENT_MARGIN_DEG, members["lon"].max() + SITE_EXTENT_MARGIN_DEG
+    for index, site in enumerate(scenario.sites):
+        if not (lat_lo <= site.lat <= lat_hi and lon_lo <= site.lon <= lon_hi):
+            yield Problem(source, f"sites.{index}", f"site lies outside {scenario.country_iso3} (cities span "
+                          f"lat {lat_lo:.1f}..{lat_hi:.1f}, lon {lon_lo:.1f}..{lon_hi:.1f})", (site.lat, site.lon))
+
+
+CHECKS: list[Check] = [_country, _classes, _sites]
+
+
+def collect_problems(scenario: Scenario, source: str = "scenario") -> list[Problem]:
+    return [problem for check in CHECKS for problem in check(scenario, source)]
+
+
+def check_scenario(scenario: Scenario, source: str = "scenario") -> None:
+    """Raise one ``ScenarioError`` listing every semantic problem, or return quietly."""
+    problems = collect_problems(scenario, source)
+    if problems:
+        raise ScenarioError(problems)

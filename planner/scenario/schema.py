@@ -1,0 +1,160 @@
+"""The scenario schema: every input a plan depends on, declared once with type, unit and meaning.
+
+Strict (unknown keys are rejected) so a typo never silently falls back to a default. Field names carry
+their unit; docs state it. Semantic checks that need data (country exists, chips are in the catalog, ...)
+live in ``checks.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ServiceClass(StrEnum):
+    """Closed vocabulary of inference service classes, from most to least latency-sensitive."""
+
+    INTERACTIVE = "interactive"
+    AGENTIC = "agentic"
+    BATCH = "batch"
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+
+class RegionsConfig(StrictModel):
+    count: int = Field(12, ge=1, le=5000)
+    """Number of demand regions the country's cities are clustered into (population-weighted k-means)."""
+    min_city_population: int = Field(15000, ge=0)
+    """Cities below this population are not used as cluster members (the GeoNames list starts at 15,000)."""
+
+
+class DemandClassConfig(StrictModel):
+    tokens_per_agent_day: float = Field(gt=0)
+    """Visible generated tokens per AI agent per day in this class [tokens/agent/day]."""
+    reasoning_tokens_per_visible_token: float = Field(0.0, ge=0)
+    """Hidden reasoning (thinking) tokens generated per visible token [-]."""
+    peak_to_mean_ratio: float = Field(2.0, ge=1)
+    """Busy-hour demand over the daily mean [-]; capacity is sized for the peak."""
+
+
+class DemandConfig(StrictModel):
+    adoption_share: float = Field(ge=0, le=1)
+    """Share of the population that uses AI services in the plan year [-]."""
+    agents_per_capita: float = Field(ge=0)
+    """AI agents running per adopting person [agents/person]."""
+    classes: dict[ServiceClass, DemandClassConfig]
+    """Per service class token use."""
+
+
+class ServiceClassConfig(StrictModel):
+    rtt_budget_ms: float = Field(gt=0)
+    """Network round-trip budget between a region and the site that serves it [ms]."""
+    workload: str | None = None
+    """Workload profile (data/workloads) that sets models, token mix and latency targets; None = the class name."""
+    unmet_penalty_usd_per_mtok: float | None = Field(None, gt=0)
+    """Value of this class's demand left unserved [USD per million tokens]; None = costs.unmet_penalty_usd_per_mtok."""
+    max_site_share: float = Field(1.0, gt=0, le=1)
+    """Redundancy: most of a region's demand in this class one site may carry [-] (0.5 = at least two sites)."""
+
+
+class ChipsConfig(StrictModel):
+    candidates: list[str] | None = None
+    """Chips the plan may buy (catalog ids); None = the whole catalog."""
+    server_power_overhead_share: float = Field(0.35, ge=0, le=2)
+    """Server power beyond the accelerator TDP (CPUs, NICs, fans, power conversion) per kW of TDP [-]."""
+    server_capex_overhead_share: float = Field(0.4, ge=0, le=3)
+    """Server, networking and storage capex per USD of accelerator price [-]."""
+    lifetime_years: float = Field(5.0, gt=0)
+    """Depreciation life of accelerators and servers [years]."""
+    maintenance_share_per_year: float = Field(0.03, ge=0, le=1)
+    """Yearly maintenance and support as a share of hardware capex [1/year]."""
+
+
+class SiteConfig(StrictModel):
+    name: str = Field(min_length=1)
+    """Unique site name."""
+    lat: float = Field(ge=-90, le=90)
+    """Latitude [degrees]."""
+    lon: float = Field(ge=-180, le=180)
+    """Longitude [degrees]."""
+    max_grid_mw: float = Field(gt=0)
+    """Largest grid connection the site can get [MW]."""
+    energy_usd_per_mwh: float | None = Field(None, ge=0)
+    """Delivered electricity price [USD/MWh]; None = the scenario's costs.energy_usd_per_mwh."""
+    pue: float | None = Field(None, ge=1, le=3)
+    """Power usage effectiveness [-]; None = the scenario's costs.pue."""
+
+
+class CostsConfig(StrictModel):
+    discount_rate: float = Field(0.08, ge=0, le=1)
+    """Real discount rate used to annualise capex [1/year]."""
+    energy_usd_per_mwh: float = Field(gt=0)
+    """Default delivered electricity price for data centres [USD/MWh]."""
+    pue: float = Field(1.3, ge=1, le=3)
+    """Default power usage effectiveness [-]."""
+    power_utilisation_share: float = Field(0.7, gt=0, le=1)
+    """Average drawn power over the connected peak [-] (energy = hours x share x grid MW)."""
+    building_capex_usd_per_mw: float = Field(ge=0)
+    """Data-centre shell, power and cooling plant per MW of IT load [USD/MW]."""
+    building_lifetime_years: float = Field(20.0, gt=0)
+    """Depreciation life of buildings and plant [years]."""
+    grid_connection_capex_usd_per_mw: float = Field(ge=0)
+    """Grid connection (substation, lines) per MW of connection [USD/MW]."""
+    site_fixed_cost_usd_per_year: float = Field(ge=0)
+    """Fixed yearly cost of operating an opened site (land, security, staff) [USD/year]."""
+    latency_cost_usd_per_mtok_per_ms: float = Field(0.0, ge=0)
+    """Quality cost of distance: USD per million tokens served per ms of round trip [USD/Mtok/ms]; prefers
+    nearby sites among otherwise equal ones."""
+    unmet_penalty_usd_per_mtok: float = Field(gt=0)
+    """Value of demand left unserved [USD per million tokens]; makes unmet demand explicit, never free."""
+
+
+class PolicyConfig(StrictModel):
+    rules: str | None = None
+    """Export-control rule pack (data/policy); None = the pack in force on the policy date."""
+    tpp_cap_share: float = Field(1.0, ge=0)
+    """Share of the pack's national TPP cap this plan may use [-] (0 = no capped chips; 1 = the whole cap)."""
+    tpp_cap: float | None = Field(None, ge=0)
+    """Explicit national TPP cap on controlled chips [TPP], replacing the pack's (what-if studies)."""
+    min_uncontrolled_share: float = Field(0.0, ge=0, le=1)
+    """Sovereignty floor: minimum share of serving capacity on chips outside US export control [-]."""
+    supply_limits: dict[str, int] = Field(default_factory=dict)
+    """Most chips of each type the country can obtain (allocations) [chips], by catalog id."""
+
+
+class SolverConfig(StrictModel):
+    time_limit_s: float = Field(300.0, gt=0)
+    """Wall-clock limit of the MIP solve [s]; the incumbent is returned with its gap when reached."""
+    mip_gap: float = Field(1e-3, ge=0, le=1)
+    """Relative optimality gap at which the solve stops [-]."""
+
+
+class Scenario(StrictModel):
+    """A planning scenario: a country, a year, its demand, what may be bought and where."""
+
+    name: str = Field(min_length=1)
+    """Short name, used in output folders."""
+    description: str = ""
+    """One paragraph on what the scenario represents."""
+    country_iso3: str = Field(pattern=r"^[A-Z]{3}$")
+    """Destination country, ISO 3166-1 alpha-3 (e.g. GBR, IND)."""
+    year: int = Field(ge=2020, le=2100)
+    """Plan year: demand is forecast for this year."""
+    policy_date: dt.date | None = None
+    """Date at which export rules are read; None = 1 January of the plan year."""
+    regions: RegionsConfig = RegionsConfig()
+    demand: DemandConfig
+    service_classes: dict[ServiceClass, ServiceClassConfig]
+    chips: ChipsConfig = ChipsConfig()
+    sites: list[SiteConfig] = Field(min_length=1)
+    costs: CostsConfig
+    policy: PolicyConfig = PolicyConfig()
+    solver: SolverConfig = SolverConfig()
+
+    @property
+    def effective_policy_date(self) -> dt.date:
+        return self.policy_date or dt.date(self.year, 1, 1)

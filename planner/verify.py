@@ -1,0 +1,184 @@
+"""Independent re-check of a plan from its tables and the model inputs, without the solver or Pyomo.
+
+Each check recomputes a quantity the MIP promised (demand balance, capacity, power, latency, integrality,
+policy caps, total cost) and reports every violation as a ``Problem``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import pandas as pd
+
+from planner.errors import Problem
+from planner.mip.inputs import ModelInputs
+from planner.plan import Plan
+from planner.units import KW_PER_MW
+
+REL_TOL = 1e-5
+ABS_TOKENS_PER_S = 1e-2
+ABS_MW = 1e-6
+
+
+@dataclass(frozen=True)
+class Verification:
+    violations: tuple[Problem, ...]
+    checks_run: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+    def __str__(self) -> str:
+        if self.ok:
+            return f"verified: {len(self.checks_run)} checks passed ({', '.join(self.checks_run)})"
+        return f"{len(self.violations)} violation(s):\n" + "\n".join(f"  - {v}" for v in self.violations)
+
+
+def _exceeds(lhs: float, rhs: float, abs_tol: float) -> bool:
+    return lhs > rhs + abs_tol + REL_TOL * abs(rhs)
+
+
+def _problem(check: str, key: str, message: str, value=None) -> Problem:
+    return Problem("plan", f"{check}[{key}]", message, value)
+
+
+def check_demand_balance(plan: Plan, inputs: ModelInputs) -> Iterator[Problem]:
+    served = plan.serving.groupby(["region", "service_class"])["tokens_per_s"].sum()
+    unmet = plan.unmet.set_index(["region", "service_class"])["unmet_tokens_per_s"]
+    for (r, q), demand in inputs.demand_tokens_per_s.items():
+        total = float(served.get((r, q), 0.0)) + float(unmet.get((r, q), 0.0))
+        if abs(total - demand) > ABS_TOKENS_PER_S + REL_TOL * demand:
+            yield _problem("demand_balance", f"{r},{q}", f"served + unmet = {total:.6g} != demand {demand:.6g} tokens/s")
+    for row in plan.serving.itertuples():
+        limit = inputs.max_site_share[row.service_class] * inputs.demand_tokens_per_s[row.region, row.service_class]
+        if _exceeds(row.tokens_per_s, limit, ABS_TOKENS_PER_S):
+            yield _problem("redundancy", f"{row.region},{row.service_class},{row.site}",
+                           f"one site serves {row.tokens_per_s:.6g} tokens/s, over the {limit:.6g} redundancy limit")
+    negative = plan.unmet[plan.unmet["unmet_tokens_per_s"] < -ABS_TOKENS_PER_S]
+    for row in negative.itertuples():
+        yield _problem("demand_balance", f"{row.region},{row.service_class}", "negative unmet demand",
+                       row.unmet_tokens_per_s)
+
+
+def check_latency(plan: Plan, inputs: ModelInputs) -> Iterator[Problem]:
+    """Recompute the RTT of every serving pair from coordinates; it must be within the class budget."""
+    from planner.geo.latency import rtt_matrix_ms
+
+    if plan.serving.empty:
+        return
+    matrix = rtt_matrix_ms(inputs.regions[["lat", "lon"]], inputs.sites[["lat", "lon"]])
+    rtt = [matrix.at[r, s] for r, s in zip(plan.serving["region"], plan.serving["site"])]
+    budget = plan.serving["service_class"].map(inputs.rtt_budget_ms).to_numpy()
+    for row, value, limit in zip(plan.serving.itertuples(), rtt, budget):
+        if value > limit + 1e-6:
+            yield _problem("latency", f"{row.region},{row.service_class},{row.site}",
+                           f"RTT {value:.1f} ms exceeds the {limit:.1f} ms budget")
+
+
+def check_capacity(plan: Plan, inputs: ModelInputs) -> Iterator[Problem]:
+    thr = inputs.throughput_tokens_per_s
+    alloc = plan.allocation.assign(
+        capacity=[thr.get((s, k, q), 0.0) for s, k, q in plan.allocation[["site", "chip", "service_class"]].itertuples(index=False)])
+    alloc["capacity_tokens_per_s"] = alloc["capacity"] * alloc["chips_serving"]
+    capacity = alloc.groupby(["site", "service_class"])["capacity_tokens_per_s"].sum()
+    served = plan.serving.groupby(["site", "service_class"])["tokens_per_s"].sum()
+    for (s, q), load in served.items():
+        if _exceeds(load, float(capacity.get((s, q), 0.0)), ABS_TOKENS_PER_S):
+            yield _problem("capacity", f"{s},{q}", f"serves {load:.6g} tokens/s with capacity {capacity.get((s, q), 0.0):.6g}")
+    assigned = plan.allocation.groupby(["site", "chip"])["chips_serving"].sum()
+    owned = plan.fleet.set_index(["site", "chip"])["chips"]
+    for (s, k), n in assigned.items():
+        if _exceeds(n, float(owned.get((s, k), 0.0)), 1e-6):
+            yield _problem("chip_split", f"{s},{k}", f"assigns {n:.6g} chips but owns {owned.get((s, k), 0.0):g}")
+    for row in plan.fleet.itertuples():
+        if abs(row.chips - round(row.chips)) > 1e-6 or row.chips < 0:
+            yield _problem("integrality", f"{row.site},{row.chip}", "chip count is not a non-negative integer", row.chips)
+
+
+def check_power(plan: Plan, inputs: ModelInputs) -> Iterator[Problem]:
+    power_kw = plan.fleet["chip"].map(inputs.chips["power_kw"]).astype(float)
+    it_mw = (plan.fleet["chips"] * power_kw / KW_PER_MW).groupby(plan.fleet["site"]).sum()
+    for site, row in plan.sites.iterrows():
+        it = float(it_mw.get(site, 0.0))
+        needed = inputs.sites.at[site, "pue"] * it
+        if _exceeds(needed, row["grid_mw"], ABS_MW):
+            yield _problem("power", site, f"PUE x IT load = {needed:.6g} MW exceeds grid connection {row['grid_mw']:.6g} MW")
+        if _exceeds(row["grid_mw"], inputs.sites.at[site, "max_grid_mw"], ABS_MW):
+            yield _problem("power", site, f"grid connection {row['grid_mw']:.6g} MW exceeds the site limit "
+                           f"{inputs.sites.at[site, 'max_grid_mw']:.6g} MW")
+        if it > ABS_MW and not row["is_open"]:
+            yield _problem("siting", site, "chips installed at a site that is not open", it)
+
+
+def check_policy(plan: Plan, inputs: ModelInputs) -> Iterator[Problem]:
+    cap = inputs.policy.tpp_cap
+    fleet = plan.fleet.assign(tpp=plan.fleet["chip"].map(inputs.chips["tpp"]).astype(float),
+                              controlled=plan.fleet["chip"].map(inputs.chips["counts_against_cap"]).astype(bool))
+    if cap is not None:
+        used = float((fleet["tpp"] * fleet["chips"])[fleet["controlled"]].sum())
+        if _exceeds(used, cap, 1e-3):
+            yield _problem("tpp_cap", "national", f"controlled chips total {used:,.0f} TPP over the cap {cap:,.0f}")
+    limits = inputs.policy.chip_supply_limit
+    for chip, n in fleet.groupby("chip")["chips"].sum().items():
+        if chip in limits.index and _exceeds(n, float(limits[chip]), 1e-6):
+            yield _problem("supply_limit", chip, f"{n:g} chips over the supply limit {limits[chip]:g}")
+    yield from _check_sovereignty_floor(plan, inputs)
+
+
+def _check_sovereignty_floor(plan: Plan, inputs: ModelInputs) -> Iterator[Problem]:
+    share = inputs.policy.min_uncontrolled_share
+    if share <= 0 or plan.allocation.empty:
+        return
+    thr = inputs.throughput_tokens_per_s
+    keys = list(plan.allocation[["site", "chip", "service_class"]].itertuples(index=False, name=None))
+    capacity = plan.allocation["chips_serving"].to_numpy() * [thr.get(key, 0.0) for key in keys]
+    uncontrolled = plan.allocation["chip"].map(inputs.chips["is_uncontrolled"]).astype(bool).to_numpy()
+    total, floor = float(capacity.sum()), float(capacity[uncontrolled].sum())
+    if floor < share * total - ABS_TOKENS_PER_S - REL_TOL * total:
+        yield _problem("sovereignty_floor", "national", f"uncontrolled chips carry {floor / max(total, 1e-9):.2%} "
+                       f"of serving capacity, below the floor {share:.0%}")
+
+
+def recompute_cost_usd(plan: Plan, inputs: ModelInputs) -> dict[str, float]:
+    """Each cost component recomputed from the plan tables and input prices [USD/year]."""
+    sites = inputs.sites.loc[plan.sites.index]
+    fleet_capex = plan.fleet["chip"].map(inputs.chips["capex_usd_per_year"]).astype(float) * plan.fleet["chips"]
+    penalty = plan.unmet["service_class"].map(inputs.unmet_penalty_usd_per_tokens_per_s_year).astype(float)
+    latency_rate = plan.serving["service_class"].map(inputs.latency_cost_usd_per_tokens_per_s_ms_year).astype(float)
+    return {
+        "siting": float((sites["fixed_cost_usd_per_year"] * plan.sites["is_open"]).sum()),
+        "fleet": float(fleet_capex.sum()),
+        "unmet": float((penalty * plan.unmet["unmet_tokens_per_s"]).sum()),
+        "latency": float((latency_rate * plan.serving["rtt_ms"] * plan.serving["tokens_per_s"]).sum()),
+        "building": float((sites["building_capex_usd_per_mw_year"] * plan.sites["it_mw"]).sum()),
+        "grid": float((sites["grid_capex_usd_per_mw_year"] * plan.sites["grid_mw"]).sum()),
+        "energy": float((sites["energy_usd_per_mw_year"] * plan.sites["grid_mw"]).sum()),
+    }
+
+
+def check_cost(plan: Plan, inputs: ModelInputs) -> Iterator[Problem]:
+    recomputed = sum(recompute_cost_usd(plan, inputs).values())
+    if not math.isclose(recomputed, plan.objective_usd, rel_tol=1e-4, abs_tol=1.0):
+        yield _problem("cost", "total", f"recomputed cost {recomputed:,.0f} USD/year differs from the reported "
+                       f"objective {plan.objective_usd:,.0f}")
+
+
+CHECKS: dict[str, Callable[[Plan, ModelInputs], Iterator[Problem]]] = {
+    "demand_balance": check_demand_balance,
+    "latency": check_latency,
+    "capacity": check_capacity,
+    "power": check_power,
+    "policy": check_policy,
+    "cost": check_cost,
+}
+
+
+def verify(plan: Plan, inputs: ModelInputs) -> Verification:
+    """Re-check ``plan`` against ``inputs``; a plan without a solution has nothing to verify."""
+    if not plan.has_solution:
+        return Verification(violations=(), checks_run=())
+    violations = [problem for check in CHECKS.values() for problem in check(plan, inputs)]
+    return Verification(violations=tuple(violations), checks_run=tuple(CHECKS))
