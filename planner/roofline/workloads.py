@@ -1,0 +1,111 @@
+"""Workload profiles per service class (``data/workloads/service_classes.yaml``).
+
+A profile says what a request of the class looks like (input tokens, visible output tokens, a reasoning
+multiplier on the output), the latency targets it is served under (TTFT, TPOT), the weight precision, and
+which models serve it in what share. Tokens counted by the demand forecast are generated tokens:
+``generated_tokens = output_tokens x reasoning_multiplier``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import yaml
+
+from planner.errors import DataError, Problem
+from planner.resources import data_path
+from planner.roofline.cards import list_model_cards
+from planner.roofline.precision import Precision
+
+WORKLOADS_FILE = ("workloads", "service_classes.yaml")
+
+
+class ServiceClass(StrEnum):
+    INTERACTIVE = "interactive"
+    AGENTIC = "agentic"
+    BATCH = "batch"
+
+
+@dataclass(frozen=True)
+class WorkloadProfile:
+    name: str
+    input_tokens: float
+    output_tokens: float
+    reasoning_multiplier: float
+    ttft_s: float
+    tpot_s: float
+    precision: Precision
+    model_mix: Mapping[str, float] = field(default_factory=dict)
+    online: bool = True
+    """Online classes see random arrivals and keep latency headroom (``Efficiency.server_load_factor``)."""
+    description: str = ""
+
+    @property
+    def generated_tokens(self) -> float:
+        """Tokens decoded per request: the visible output plus hidden reasoning."""
+        return self.output_tokens * self.reasoning_multiplier
+
+
+_NUMBERS = ("input_tokens", "output_tokens", "reasoning_multiplier", "ttft_s", "tpot_s")
+
+
+def parse_workload(name: str, raw: object, file: str, known_models: set[str]) -> WorkloadProfile:
+    """Validate one profile; collects every problem before raising ``DataError``."""
+    if not isinstance(raw, dict):
+        raise DataError([Problem(file, name, "a workload profile must be a mapping", raw)])
+    problems: list[Problem] = []
+    values = {}
+    for key in _NUMBERS:
+        value = raw.get(key)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+            problems.append(Problem(file, f"{name}.{key}", "must be a positive number", value))
+        values[key] = value
+    if isinstance(values["reasoning_multiplier"], (int, float)) and values["reasoning_multiplier"] < 1:
+        problems.append(Problem(file, f"{name}.reasoning_multiplier", "must be >= 1", values["reasoning_multiplier"]))
+    try:
+        precision = Precision(str(raw.get("precision")).lower())
+    except ValueError:
+        precision = None
+        problems.append(Problem(file, f"{name}.precision", f"must be one of {[p.value for p in Precision]}",
+                                raw.get("precision")))
+    mix = raw.get("model_mix")
+    if not isinstance(mix, dict) or not mix:
+        problems.append(Problem(file, f"{name}.model_mix", "must map model card names to shares", mix))
+        mix = {}
+    for model, share in mix.items():
+        if model not in known_models:
+            problems.append(Problem(file, f"{name}.model_mix.{model}", "no such model card", model))
+        if isinstance(share, bool) or not isinstance(share, (int, float)) or share < 0:
+            problems.append(Problem(file, f"{name}.model_mix.{model}", "share must be >= 0", share))
+    shares = [s for s in mix.values() if isinstance(s, (int, float))]
+    if shares and abs(sum(shares) - 1.0) > 1e-6:
+        problems.append(Problem(file, f"{name}.model_mix", "shares must sum to 1", sum(shares)))
+    if problems:
+        raise DataError(problems, f"invalid workload profile {name!r} in {file}")
+    return WorkloadProfile(name=name, **{k: float(values[k]) for k in _NUMBERS}, precision=precision,
+                           model_mix={m: float(s) for m, s in mix.items()}, online=bool(raw.get("online", True)),
+                           description=str(raw.get("description", "")))
+
+
+def load_workloads(names: Iterable[str] | None = None) -> dict[str, WorkloadProfile]:
+    """Load the shipped service-class profiles, all of them or the ``names`` asked for."""
+    file = "data/" + "/".join(WORKLOADS_FILE)
+    raw = yaml.safe_load(data_path(*WORKLOADS_FILE).read_text(encoding="utf-8"))
+    if not isinstance(raw, dict):
+        raise DataError([Problem(file, "", "must be a mapping of service class -> profile", raw)])
+    wanted = list(raw) if names is None else list(names)
+    missing = [n for n in wanted if n not in raw]
+    if missing:
+        raise DataError([Problem(file, n, f"no such service class; known: {', '.join(raw)}", n) for n in missing])
+    known = set(list_model_cards())
+    profiles, problems = {}, []
+    for name in wanted:
+        try:
+            profiles[name] = parse_workload(name, raw[name], file, known)
+        except DataError as error:
+            problems.extend(error.problems)
+    if problems:
+        raise DataError(problems, f"invalid workload profiles in {file}")
+    return profiles
