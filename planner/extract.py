@@ -8,7 +8,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from planner.mip.inputs import TOKENS_SCALE, USD_SCALE, ModelInputs
-from planner.plan import Plan
+from planner.results import Plan
 from planner.solve import SolveOutcome
 from planner.units import KW_PER_MW
 

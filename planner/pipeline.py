@@ -26,7 +26,7 @@ from planner.geo.regions import demand_regions
 from planner.geo.sites import candidate_sites
 from planner.mip.build import Builder, build_model, problem_size
 from planner.mip.inputs import ModelInputs, PolicyLimits
-from planner.plan import Plan
+from planner.results import Plan
 from planner.roofline import load_workloads, serving_coefficients
 from planner.scenario.load import scenario_hash
 from planner.scenario.schema import Scenario

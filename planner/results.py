@@ -64,12 +64,12 @@ class Plan:
         return replace(self, timings_s=dict(timings_s))
 
     def summary(self) -> str:
-        from planner.plan_format import summary_text
+        from planner.results_format import summary_text
 
         return summary_text(self)
 
     def _repr_html_(self) -> str:
-        from planner.plan_format import summary_html
+        from planner.results_format import summary_html
 
         return summary_html(self)
 

@@ -33,7 +33,13 @@ def _headline(plan) -> list[tuple[str, str]]:
 
 def _sites_view(plan) -> pd.DataFrame:
     opened = plan.sites[plan.sites["is_open"]] if len(plan.sites) else plan.sites
-    return opened[["chips", "it_mw", "grid_mw", "max_grid_mw", "served_tokens_per_s"]].round(2)
+    return pd.DataFrame({
+        "chips": opened["chips"].astype(int),
+        "IT MW": opened["it_mw"].round(1),
+        "grid MW": opened["grid_mw"].round(1),
+        "limit MW": opened["max_grid_mw"].round(1),
+        "served M tokens/s": (opened["served_tokens_per_s"] / 1e6).round(2),
+    })
 
 
 def _costs_view(plan) -> pd.DataFrame:
@@ -45,7 +51,7 @@ def summary_text(plan) -> str:
     lines = [f"{label:>20}: {value}" for label, value in _headline(plan)]
     if plan.has_solution:
         lines += ["", "Sites opened:", _sites_view(plan).to_string(), "", "Chips by type:",
-                  plan.chips_by_type().to_string(), "", "Cost breakdown:", _costs_view(plan).to_string()]
+                  plan.chips_by_type().astype(int).to_string(), "", "Cost breakdown:", _costs_view(plan).to_string()]
     if plan.timings_s:
         lines += ["", "Time per stage (s): " + ", ".join(f"{k} {v:.2f}" for k, v in plan.timings_s.items())]
     return "\n".join(lines)

@@ -14,7 +14,7 @@ import pandas as pd
 
 from planner.errors import Problem
 from planner.mip.inputs import ModelInputs
-from planner.plan import Plan
+from planner.results import Plan
 from planner.units import KW_PER_MW
 
 REL_TOL = 1e-5

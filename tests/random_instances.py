@@ -1,0 +1,39 @@
+"""Seeded random siting instances for tests that need a model too hard to solve at once."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from planner.mip.inputs import ModelInputs
+
+
+def random_siting(n_regions: int = 120, n_sites: int = 40, n_chips: int = 4, seed: int = 0) -> ModelInputs:
+    """Capacitated-facility-location-like siting: fixed costs, tight power limits, integer chips."""
+    rng = np.random.default_rng(seed)
+    regions = pd.DataFrame({"population": rng.uniform(1e5, 1e6, n_regions), "lat": rng.uniform(50, 58, n_regions),
+                            "lon": rng.uniform(-5, 1, n_regions)}, index=pd.Index([f"r{i}" for i in range(n_regions)], name="region"))
+    demand = pd.Series(rng.uniform(500, 5000, n_regions), index=pd.MultiIndex.from_arrays(
+        [regions.index, ["interactive"] * n_regions], names=["region", "service_class"]))
+    sites = pd.DataFrame({
+        "lat": rng.uniform(50, 58, n_sites), "lon": rng.uniform(-5, 1, n_sites),
+        "max_grid_mw": rng.uniform(0.02, 0.08, n_sites), "pue": rng.uniform(1.1, 1.5, n_sites),
+        "energy_usd_per_mw_year": rng.uniform(5e5, 1e6, n_sites),
+        "fixed_cost_usd_per_year": rng.uniform(2e4, 8e4, n_sites),
+        "building_capex_usd_per_mw_year": np.zeros(n_sites), "grid_capex_usd_per_mw_year": np.zeros(n_sites),
+    }, index=pd.Index([f"s{j}" for j in range(n_sites)], name="site"))
+    chips = pd.DataFrame({"capex_usd_per_year": rng.uniform(5e3, 3e4, n_chips), "power_kw": rng.uniform(0.5, 2, n_chips),
+                          "tpp": rng.uniform(1e3, 2e4, n_chips), "counts_against_cap": False, "is_uncontrolled": True,
+                          "price_multiplier": 1.0}, index=pd.Index([f"k{c}" for c in range(n_chips)], name="chip"))
+    thr = pd.Series({(s, k, "interactive"): float(rng.uniform(500, 3000)) for s in sites.index for k in chips.index})
+    thr.index.names = ["site", "chip", "service_class"]
+    distance = np.hypot(regions["lat"].to_numpy()[:, None] - sites["lat"].to_numpy()[None],
+                        regions["lon"].to_numpy()[:, None] - sites["lon"].to_numpy()[None])
+    r_idx, s_idx = np.nonzero(distance < 2.5)
+    arcs = pd.DataFrame({"rtt_ms": 1 + 4 * distance[r_idx, s_idx]}, index=pd.MultiIndex.from_arrays(
+        [regions.index[r_idx], ["interactive"] * len(r_idx), sites.index[s_idx]], names=["region", "service_class", "site"]))
+    return ModelInputs(name=f"random-{seed}", regions=regions, sites=sites, chips=chips, demand_tokens_per_s=demand,
+                       throughput_tokens_per_s=thr, serve_arcs=arcs.sort_index(),
+                       unmet_penalty_usd_per_tokens_per_s_year=pd.Series({"interactive": 200.0}),
+                       latency_cost_usd_per_tokens_per_s_ms_year=pd.Series({"interactive": 0.5}),
+                       rtt_budget_ms=pd.Series({"interactive": 1e9}), max_site_share=pd.Series({"interactive": 1.0}))
