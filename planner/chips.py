@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from planner.catalog import resolve_chip
 from planner.catalog.policy import ChipStatus, PolicyResolution
 from planner.scenario.schema import Scenario
 from planner.units import capital_recovery_factor
@@ -14,7 +15,7 @@ def purchasable_chips(catalog: pd.DataFrame, policy: PolicyResolution, scenario:
     ``tpp``, ``counts_against_cap`` (licensed under the national TPP cap), ``is_uncontrolled`` (outside export
     control: counts toward the sovereignty floor) and ``price_multiplier``. Chips sold only as a cloud
     service (no price) cannot be bought."""
-    candidates = scenario.chips.candidates or list(catalog.index)
+    candidates = [resolve_chip(name, catalog) for name in scenario.chips.candidates or catalog.index]
     status = policy.chips["status"].reindex(candidates)
     allowed = [chip for chip in candidates if status[chip] != ChipStatus.PROHIBITED and catalog.at[chip, "price_usd"] > 0]
     specs = catalog.loc[allowed]

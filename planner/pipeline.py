@@ -16,7 +16,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 import pandas as pd
 
-from planner.catalog import load_catalog
+from planner.catalog import load_catalog, resolve_chip
 from planner.catalog.policy import PolicyResolution, resolve_policy
 from planner.chips import purchasable_chips, site_throughput
 from planner.demand import forecast
@@ -96,7 +96,7 @@ def _policy_limits(scenario: Scenario, policy: PolicyResolution) -> PolicyLimits
     cfg = scenario.policy
     cap = cfg.tpp_cap if cfg.tpp_cap is not None else (
         None if policy.tpp_cap is None else policy.tpp_cap * cfg.tpp_cap_share)
-    supply = pd.Series({k: float(v) for k, v in cfg.supply_limits.items()}, dtype=float).rename_axis("chip")
+    supply = pd.Series({resolve_chip(k): float(v) for k, v in cfg.supply_limits.items()}, dtype=float).rename_axis("chip")
     return PolicyLimits(tpp_cap=cap, min_uncontrolled_share=cfg.min_uncontrolled_share, chip_supply_limit=supply)
 
 

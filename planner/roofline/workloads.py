@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 import yaml
 
@@ -18,14 +17,9 @@ from planner.errors import DataError, Problem
 from planner.resources import data_path
 from planner.roofline.cards import list_model_cards
 from planner.roofline.precision import Precision
+from planner.vocabulary import ServiceClass  # noqa: F401  (re-exported for planner.roofline)
 
 WORKLOADS_FILE = ("workloads", "service_classes.yaml")
-
-
-class ServiceClass(StrEnum):
-    INTERACTIVE = "interactive"
-    AGENTIC = "agentic"
-    BATCH = "batch"
 
 
 @dataclass(frozen=True)

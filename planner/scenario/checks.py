@@ -55,7 +55,36 @@ def _sites_inside_country(scenario: Scenario, source: str) -> Iterator[Problem]:
                           f"lat {lat_lo:.1f}..{lat_hi:.1f}, lon {lon_lo:.1f}..{lon_hi:.1f})", (site.lat, site.lon))
 
 
-CHECKS: list[Check] = [_country, _classes, _sites]
+def _chips(scenario: Scenario, source: str) -> Iterator[Problem]:
+    from planner.catalog import resolve_chip
+    from planner.errors import DataError
+
+    named = [(f"chips.candidates.{i}", name) for i, name in enumerate(scenario.chips.candidates or [])]
+    named += [(f"policy.supply_limits.{name}", name) for name in scenario.policy.supply_limits]
+    for key_path, name in named:
+        try:
+            resolve_chip(name)
+        except DataError as error:
+            yield Problem(source, key_path, error.problems[0].message, name)
+
+
+def _workloads_and_rules(scenario: Scenario, source: str) -> Iterator[Problem]:
+    from planner.catalog.policy import load_rule_packs
+    from planner.errors import DataError
+    from planner.roofline import load_workloads
+
+    for q, cfg in scenario.service_classes.items():
+        try:
+            load_workloads([cfg.workload or str(q)])
+        except DataError as error:
+            yield Problem(source, f"service_classes.{q}.workload", error.problems[0].message, cfg.workload or str(q))
+    packs = load_rule_packs()
+    if scenario.policy.rules is not None and scenario.policy.rules not in packs:
+        yield Problem(source, "policy.rules", f"unknown rule pack; known: {', '.join(sorted(packs))}",
+                      scenario.policy.rules)
+
+
+CHECKS: list[Check] = [_country, _classes, _sites, _chips, _workloads_and_rules]
 
 
 def collect_problems(scenario: Scenario, source: str = "scenario") -> list[Problem]:

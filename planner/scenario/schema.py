@@ -8,17 +8,9 @@ live in ``checks.py``.
 from __future__ import annotations
 
 import datetime as dt
-from enum import StrEnum
-
 from pydantic import BaseModel, ConfigDict, Field
 
-
-class ServiceClass(StrEnum):
-    """Closed vocabulary of inference service classes, from most to least latency-sensitive."""
-
-    INTERACTIVE = "interactive"
-    AGENTIC = "agentic"
-    BATCH = "batch"
+from planner.vocabulary import ServiceClass
 
 
 class StrictModel(BaseModel):

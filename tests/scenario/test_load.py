@@ -116,3 +116,12 @@ def test_country_without_cities_is_rejected():
     # Antarctica has a GeoNames country record but no city over 15,000 people.
     with pytest.raises(ScenarioError, match="no cities"):
         load_scenario("great-britain", ["country_iso3=ATA"])
+
+
+def test_unknown_chips_workloads_and_rule_packs_are_reported():
+    with pytest.raises(ScenarioError) as raised:
+        load_scenario("great-britain", ["chips.candidates=[H100 SXM, H900]", "policy.supply_limits={Z1: 5}",
+                                        "service_classes.batch.workload=nightly", "policy.rules=oct2099"])
+    paths = problem_paths(raised.value)
+    assert {"chips.candidates.1", "policy.supply_limits.Z1", "service_classes.batch.workload", "policy.rules"} <= paths
+    assert "chips.candidates.0" not in paths  # an alias of H100-SXM
