@@ -49,14 +49,53 @@ def _unmet(m: pyo.ConcreteModel, inputs: ModelInputs) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["region", "service_class", "demand_tokens_per_s", "unmet_tokens_per_s"])
 
 
+def _cooling_choice(m: pyo.ConcreteModel) -> pd.Series:
+    chosen = {s: c for s, c in m.SITE_COOLING if _value(m.cool[s, c]) > 0.5}
+    return pd.Series(chosen, dtype=object)
+
+
 def _sites(m: pyo.ConcreteModel, inputs: ModelInputs, fleet: pd.DataFrame, serving: pd.DataFrame) -> pd.DataFrame:
-    sites = inputs.sites[["lat", "lon", "max_grid_mw", "pue"]].copy()
+    sites = inputs.sites[["lat", "lon", "max_grid_mw"]].copy()
     sites["is_open"] = [_value(m.open_site[s]) > 0.5 for s in sites.index]
+    sites["cooling"] = _cooling_choice(m).reindex(sites.index).fillna("")
     sites["chips"] = fleet.groupby("site")["chips"].sum().reindex(sites.index, fill_value=0)
     sites["it_mw"] = fleet.groupby("site")["it_mw"].sum().reindex(sites.index, fill_value=0.0)
     sites["grid_mw"] = [_value(m.grid_mw[s]) for s in sites.index]
+    sites["pue"] = (sites["grid_mw"] / sites["it_mw"]).where(sites["it_mw"] > 0)
+    sites["energy_mwh_per_year"] = sites["grid_mw"] * inputs.sites["energy_mwh_per_mw_year"]
+    sites["emissions_t_per_year"] = sites["energy_mwh_per_year"] * inputs.sites["carbon_kg_per_mwh"] / 1000.0
+    it_cooled = pd.Series({key: _value(m.it_cooled_mw[key]) for key in m.SITE_COOLING})
+    water = (it_cooled * inputs.cooling["water_m3_per_mw_year"].reindex(it_cooled.index)).groupby(level=0).sum()
+    sites["water_m3_per_year"] = water.reindex(sites.index, fill_value=0.0)
     sites["served_tokens_per_s"] = serving.groupby("site")["tokens_per_s"].sum().reindex(sites.index, fill_value=0.0)
     return sites
+
+
+def _grid_zones(m: pyo.ConcreteModel, inputs: ModelInputs, sites: pd.DataFrame) -> pd.DataFrame:
+    grid = inputs.grid
+    if grid is None:
+        return pd.DataFrame(columns=["zone", "load_mw", "supply_mw", "headroom_mw"])
+    load = sites["grid_mw"].groupby(grid.site_zone).sum()
+    table = pd.DataFrame({"zone": grid.zone_headroom_mw.index,
+                          "load_mw": load.reindex(grid.zone_headroom_mw.index, fill_value=0.0).to_numpy(),
+                          "headroom_mw": grid.zone_headroom_mw.to_numpy()})
+    supply = [_value(m.zone_supply_mw[z]) if hasattr(m, "zone_supply_mw") else load.get(z, 0.0) for z in table["zone"]]
+    return table.assign(supply_mw=supply)[["zone", "load_mw", "supply_mw", "headroom_mw"]]
+
+
+def _grid_lines(m: pyo.ConcreteModel, inputs: ModelInputs) -> pd.DataFrame:
+    columns = ["line", "flow_mw", "limit_mw"]
+    if hasattr(m, "new_flow_mw"):
+        rows = [(l, pyo.value(m.new_flow_mw[l]), inputs.grid.line_headroom_mw[l]) for l in m.GRID_LINES]
+    elif hasattr(m, "transfer_mw"):
+        lines = inputs.grid.transfer_lines
+        rows = [(l, _value(m.transfer_mw[l]), lines.at[l, "forward_mw" if _value(m.transfer_mw[l]) >= 0 else "reverse_mw"])
+                for l in m.TRANSFER_LINES]
+    else:
+        return pd.DataFrame(columns=columns + ["loading_share"])
+    table = pd.DataFrame(rows, columns=columns)
+    table["loading_share"] = (table["flow_mw"].abs() / table["limit_mw"]).where(table["limit_mw"] > 0, 0.0)
+    return table.sort_values("loading_share", ascending=False).reset_index(drop=True)
 
 
 def _costs(m: pyo.ConcreteModel) -> pd.DataFrame:
@@ -66,8 +105,10 @@ def _costs(m: pyo.ConcreteModel) -> pd.DataFrame:
 
 def _empty_plan_tables() -> dict[str, pd.DataFrame]:
     return {
-        "sites": pd.DataFrame(columns=["is_open", "chips", "it_mw", "grid_mw", "max_grid_mw", "served_tokens_per_s"],
-                              index=pd.Index([], name="site")),
+        "sites": pd.DataFrame(columns=["is_open", "cooling", "chips", "it_mw", "grid_mw", "max_grid_mw", "pue",
+                                       "served_tokens_per_s"], index=pd.Index([], name="site")),
+        "grid_zones": pd.DataFrame(columns=["zone", "load_mw", "supply_mw", "headroom_mw"]),
+        "grid_lines": pd.DataFrame(columns=["line", "flow_mw", "limit_mw", "loading_share"]),
         "fleet": pd.DataFrame(columns=["site", "chip", "chips", "it_mw"]),
         "allocation": pd.DataFrame(columns=["site", "chip", "service_class", "chips_serving"]),
         "serving": pd.DataFrame(columns=["region", "service_class", "site", "tokens_per_s", "rtt_ms"]),
@@ -86,5 +127,7 @@ def extract(m: pyo.ConcreteModel, inputs: ModelInputs, outcome: SolveOutcome, sc
     if not outcome.has_solution:
         return Plan(**common, **_empty_plan_tables())
     fleet, serving = _fleet(m, inputs), _serving(m, inputs)
-    return Plan(**common, sites=_sites(m, inputs, fleet, serving), fleet=fleet, allocation=_allocation(m),
-                serving=serving, unmet=_unmet(m, inputs), costs=_costs(m))
+    sites = _sites(m, inputs, fleet, serving)
+    return Plan(**common, sites=sites, fleet=fleet, allocation=_allocation(m), serving=serving,
+                unmet=_unmet(m, inputs), costs=_costs(m), grid_zones=_grid_zones(m, inputs, sites),
+                grid_lines=_grid_lines(m, inputs))

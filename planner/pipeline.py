@@ -19,9 +19,11 @@ import pandas as pd
 from planner.catalog import load_catalog, resolve_chip
 from planner.catalog.policy import PolicyResolution, resolve_policy
 from planner.chips import purchasable_chips, site_throughput
+from planner.cooling import site_cooling_options
 from planner.demand import forecast
 from planner.extract import extract
 from planner.geo.arcs import serve_arcs
+from planner.geo.grid_limits import grid_inputs
 from planner.geo.regions import demand_regions
 from planner.geo.sites import candidate_sites
 from planner.mip.build import Builder, build_model, problem_size
@@ -31,7 +33,7 @@ from planner.roofline import load_workloads, serving_coefficients
 from planner.scenario.load import scenario_hash
 from planner.scenario.schema import Scenario
 from planner.solve import SolveOptions, solve
-from planner.units import SECONDS_PER_YEAR
+from planner.units import SECONDS_PER_YEAR, capital_recovery_factor
 from planner.verify import verify
 
 log = logging.getLogger(__name__)
@@ -104,9 +106,11 @@ def prepare(scenario: Scenario, progress: Progress | None = None) -> Prepared:
     """Run every stage upstream of the MIP and assemble its frozen inputs."""
     timer = StageTimer(progress)
     with timer.stage("regions"):
-        regions = demand_regions(scenario.country_iso3, scenario.regions.count, scenario.regions.min_city_population)
+        cfg = scenario.regions
+        regions = demand_regions(scenario.country_iso3, cfg.count, cfg.min_city_population, cfg.seed,
+                                 method=cfg.method, rural_area_share=cfg.rural_area_share)
     with timer.stage("demand"):
-        demand = forecast(scenario, regions)
+        demand = forecast(scenario, regions, years=[scenario.year])
     with timer.stage("chips"):
         catalog = load_catalog()
         policy = resolve_policy(catalog, scenario.country_iso3, scenario.effective_policy_date, scenario.policy.rules)
@@ -117,6 +121,12 @@ def prepare(scenario: Scenario, progress: Progress | None = None) -> Prepared:
         per_chip = serving_coefficients(catalog.loc[chips.index], {q: workloads[w] for q, w in workload_names.items()})
         sites = candidate_sites(scenario)
         throughput = site_throughput(per_chip["tokens_per_s_per_chip"], sites)
+    with timer.stage("cooling_grid"):
+        cooling = site_cooling_options(sites, scenario.cooling.technologies,
+                                       capital_recovery_factor(scenario.costs.discount_rate,
+                                                               scenario.costs.building_lifetime_years),
+                                       scenario.costs.power_utilisation_share)
+        grid = grid_inputs(scenario.grid, sites)
     with timer.stage("latency"):
         budgets = _per_class(scenario, "rtt_budget_ms")
         arcs = serve_arcs(regions, sites, budgets)
@@ -127,7 +137,7 @@ def prepare(scenario: Scenario, progress: Progress | None = None) -> Prepared:
                              serve_arcs=arcs, unmet_penalty_usd_per_tokens_per_s_year=_unmet_penalty(scenario),
                              latency_cost_usd_per_tokens_per_s_ms_year=_latency_cost(scenario),
                              rtt_budget_ms=budgets, max_site_share=_per_class(scenario, "max_site_share"),
-                             policy=_policy_limits(scenario, policy))
+                             cooling=cooling, grid=grid, policy=_policy_limits(scenario, policy))
     return Prepared(scenario=scenario, scenario_hash=scenario_hash(scenario), regions=regions, demand=demand,
                     policy=policy, inputs=inputs, timings_s=timer.timings_s)
 

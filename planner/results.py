@@ -15,7 +15,7 @@ import pandas as pd
 
 from planner.solve import Termination
 
-TABLES = ("sites", "fleet", "allocation", "serving", "unmet", "costs")
+TABLES = ("sites", "fleet", "allocation", "serving", "unmet", "costs", "grid_zones", "grid_lines")
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,8 @@ class Plan:
     """Best proven lower bound on the yearly cost [USD/year]."""
     gap: float
     sites: pd.DataFrame
-    """index site: is_open, chips, it_mw, grid_mw, max_grid_mw, served_tokens_per_s, lat, lon."""
+    """index site: is_open, cooling, chips, it_mw, grid_mw, max_grid_mw, pue, energy_mwh_per_year,
+    emissions_t_per_year, water_m3_per_year, served_tokens_per_s, lat, lon."""
     fleet: pd.DataFrame
     """columns site, chip, chips, it_mw."""
     allocation: pd.DataFrame
@@ -40,6 +41,10 @@ class Plan:
     """columns region, service_class, demand_tokens_per_s, unmet_tokens_per_s."""
     costs: pd.DataFrame
     """columns component, usd_per_year."""
+    grid_zones: pd.DataFrame
+    """columns zone, load_mw, supply_mw, headroom_mw (empty without a grid model)."""
+    grid_lines: pd.DataFrame
+    """columns line, flow_mw (new flow from the plan's load), limit_mw, loading_share; most loaded first."""
     timings_s: dict[str, float] = field(default_factory=dict)
     metadata: dict = field(default_factory=dict)
 

@@ -28,12 +28,24 @@ def _headline(plan) -> list[tuple[str, str]]:
         ("demand (peak)", f"{plan.demand_tokens_per_s / 1e6:,.2f} M tokens/s"),
         ("unmet demand", f"{plan.unmet_tokens_per_s / 1e6:,.3f} M tokens/s ({unmet_share:.1%})"
          if math.isfinite(unmet_share) else "n/a"),
+        *_grid_headline(plan),
+        ("export rules", str(plan.metadata.get("policy_pack", "n/a"))),
     ]
+
+
+def _grid_headline(plan) -> list[tuple[str, str]]:
+    if plan.grid_lines.empty:
+        return []
+    top = plan.grid_lines.iloc[0]
+    return [("most loaded grid line", f"{top['line']}: {top['loading_share']:.0%} of its headroom "
+             f"({abs(top['flow_mw']):,.0f} of {top['limit_mw']:,.0f} MW)")]
 
 
 def _sites_view(plan) -> pd.DataFrame:
     opened = plan.sites[plan.sites["is_open"]] if len(plan.sites) else plan.sites
     return pd.DataFrame({
+        "cooling": opened["cooling"],
+        "PUE": opened["pue"].round(2),
         "chips": opened["chips"].astype(int),
         "IT MW": opened["it_mw"].round(1),
         "grid MW": opened["grid_mw"].round(1),

@@ -103,14 +103,81 @@ def check_power(plan: Plan, inputs: ModelInputs) -> Iterator[Problem]:
     it_mw = (plan.fleet["chips"] * power_kw / KW_PER_MW).groupby(plan.fleet["site"]).sum()
     for site, row in plan.sites.iterrows():
         it = float(it_mw.get(site, 0.0))
-        needed = inputs.sites.at[site, "pue"] * it
-        if _exceeds(needed, row["grid_mw"], ABS_MW):
-            yield _problem("power", site, f"PUE x IT load = {needed:.6g} MW exceeds grid connection {row['grid_mw']:.6g} MW")
+        pue = inputs.cooling["pue"].get((site, row["cooling"]), 1.0) if row["cooling"] else 1.0
+        if _exceeds(pue * it, row["grid_mw"], ABS_MW):
+            yield _problem("power", site, f"PUE x IT load = {pue * it:.6g} MW exceeds grid connection {row['grid_mw']:.6g} MW")
         if _exceeds(row["grid_mw"], inputs.sites.at[site, "max_grid_mw"], ABS_MW):
             yield _problem("power", site, f"grid connection {row['grid_mw']:.6g} MW exceeds the site limit "
                            f"{inputs.sites.at[site, 'max_grid_mw']:.6g} MW")
         if it > ABS_MW and not row["is_open"]:
             yield _problem("siting", site, "chips installed at a site that is not open", it)
+
+
+def check_cooling(plan: Plan, inputs: ModelInputs) -> Iterator[Problem]:
+    liquid_chip = plan.fleet["chip"].map(inputs.chips["needs_liquid"]).astype(bool)
+    liquid_sites = set(plan.fleet.loc[liquid_chip & (plan.fleet["chips"] > 0), "site"])
+    for site, row in plan.sites.iterrows():
+        if row["is_open"] and (site, row["cooling"]) not in inputs.cooling.index:
+            yield _problem("cooling", site, "an open site needs one of its cooling options", row["cooling"])
+            continue
+        if site in liquid_sites and not (row["cooling"] and inputs.cooling.at[(site, row["cooling"]), "is_liquid"]):
+            yield _problem("cooling", site, "chips that need liquid cooling under a non-liquid technology", row["cooling"])
+        limit = inputs.sites.at[site, "max_water_m3_per_year"]
+        if row["cooling"] and _exceeds(row["it_mw"] * inputs.cooling.at[(site, row["cooling"]), "water_m3_per_mw_year"], limit, 1e-3):
+            yield _problem("water", site, f"cooling water over the site limit {limit:,.0f} m3/year")
+
+
+def check_grid(plan: Plan, inputs: ModelInputs) -> Iterator[Problem]:
+    """Contingency and zone limits; line flows recomputed by an independent DC power flow (nodal) or a
+    max-flow transport check (zonal) from the plan's grid connections."""
+    grid = inputs.grid
+    if grid is None:
+        return
+    load = plan.sites["grid_mw"]
+    for site, mw in load.items():
+        if grid.max_site_mw is not None and _exceeds(mw, grid.max_site_mw, ABS_MW):
+            yield _problem("contingency", site, f"{mw:.6g} MW at one site exceeds the contingency limit {grid.max_site_mw:g} MW")
+    zone_load = load.groupby(grid.site_zone).sum()
+    if grid.kind == "nodal":
+        for zone, mw in zone_load.items():
+            if _exceeds(mw, grid.zone_headroom_mw.get(zone, math.inf), ABS_MW):
+                yield _problem("zone_headroom", str(zone), f"{mw:.6g} MW of new load over the zone headroom")
+        yield from _check_nodal_flows(load, grid)
+    else:
+        yield from _check_zonal_transport(plan, zone_load, grid)
+
+
+def _check_nodal_flows(load: pd.Series, grid) -> Iterator[Problem]:
+    from planner.geo.grid import dc_power_flow
+
+    withdrawals = load.groupby(grid.site_bus).sum()
+    injections = grid.supply_weights * float(load.sum())
+    injections = injections.sub(withdrawals, fill_value=0.0)
+    flows = dc_power_flow(grid.network, injections)
+    headroom = grid.line_headroom_mw.reindex(flows.index)
+    for line in flows.index[(flows.abs() > headroom + ABS_MW + REL_TOL * headroom).to_numpy()]:
+        yield _problem("line_limit", str(line), f"new flow {flows[line]:.6g} MW exceeds the headroom {headroom[line]:.6g} MW "
+                       "(independent DC power flow)")
+
+
+def _check_zonal_transport(plan: Plan, zone_load: pd.Series, grid) -> Iterator[Problem]:
+    from dataclasses import replace as replace_fields
+
+    from planner.geo.grid import transport_flows
+
+    supply = plan.grid_zones.set_index("zone")["supply_mw"]
+    for zone, mw in supply.items():
+        if _exceeds(mw, grid.zone_headroom_mw.get(zone, math.inf), ABS_MW):
+            yield _problem("zone_headroom", str(zone), f"{mw:.6g} MW of new supply over the zone headroom")
+    if grid.network is None or grid.transfer_lines.empty:
+        return
+    lines = grid.network.lines.assign(flow_max_mw=grid.transfer_lines["forward_mw"],
+                                      flow_max_reverse_mw=grid.transfer_lines["reverse_mw"])
+    injections = supply.sub(zone_load, fill_value=0.0)
+    feasible, _ = transport_flows(replace_fields(grid.network, lines=lines), injections)
+    if not feasible:
+        yield _problem("transfer_limit", "zones", "the zones' new load cannot be carried within the available "
+                       "inter-zone transfer capacity (independent max-flow check)")
 
 
 def check_policy(plan: Plan, inputs: ModelInputs) -> Iterator[Problem]:
@@ -154,6 +221,8 @@ def recompute_cost_usd(plan: Plan, inputs: ModelInputs) -> dict[str, float]:
         "unmet": float((penalty * plan.unmet["unmet_tokens_per_s"]).sum()),
         "latency": float((latency_rate * plan.serving["rtt_ms"] * plan.serving["tokens_per_s"]).sum()),
         "building": float((sites["building_capex_usd_per_mw_year"] * plan.sites["it_mw"]).sum()),
+        "cooling": float(sum(inputs.cooling.at[(s, c), "capex_usd_per_mw_year"] * it
+                             for s, c, it in zip(plan.sites.index, plan.sites["cooling"], plan.sites["it_mw"]) if c)),
         "grid": float((sites["grid_capex_usd_per_mw_year"] * plan.sites["grid_mw"]).sum()),
         "energy": float((sites["energy_usd_per_mw_year"] * plan.sites["grid_mw"]).sum()),
     }
@@ -171,6 +240,8 @@ CHECKS: dict[str, Callable[[Plan, ModelInputs], Iterator[Problem]]] = {
     "latency": check_latency,
     "capacity": check_capacity,
     "power": check_power,
+    "cooling": check_cooling,
+    "grid": check_grid,
     "policy": check_policy,
     "cost": check_cost,
 }

@@ -11,26 +11,37 @@ With an unmet penalty of 10 USD per token/s-year, serving North costs 192,000 > 
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
-from planner.mip.inputs import ModelInputs, PolicyLimits
+from planner.mip.inputs import GridInputs, ModelInputs, PolicyLimits
 
 TWO_TOWNS_OPTIMUM_USD = 346_000.0
 TWO_TOWNS_ALL_UNMET_OPTIMUM_USD = 160_000.0
 
 
+def single_cooling(sites: pd.Index, pue: float = 1.0) -> pd.DataFrame:
+    """One air option per site at the given PUE, no capex or water: power as if cooling were free."""
+    index = pd.MultiIndex.from_product([sites, ["air"]], names=["site", "cooling"])
+    return pd.DataFrame({"pue": pue, "is_liquid": False, "capex_usd_per_mw_year": 0.0, "water_m3_per_mw_year": 0.0},
+                        index=index)
+
+
 def two_towns(unmet_penalty: float = 100.0, policy: PolicyLimits = PolicyLimits(),
-              max_grid_mw: tuple[float, float] = (100.0, 100.0)) -> ModelInputs:
+              max_grid_mw: tuple[float, float] = (100.0, 100.0), grid: GridInputs | None = None) -> ModelInputs:
     regions = pd.DataFrame({"population": [1e6, 6e5], "lat": [10.0, 0.0], "lon": [0.0, 0.0]},
                            index=pd.Index(["North", "South"], name="region"))
     sites = pd.DataFrame({
-        "lat": [10.0, 0.0], "lon": [0.0, 0.0], "max_grid_mw": list(max_grid_mw), "pue": [1.0, 1.0],
+        "lat": [10.0, 0.0], "lon": [0.0, 0.0], "max_grid_mw": list(max_grid_mw),
         "energy_usd_per_mw_year": [1e6, 1e6], "fixed_cost_usd_per_year": [1e5, 1e5],
         "building_capex_usd_per_mw_year": [0.0, 0.0], "grid_capex_usd_per_mw_year": [0.0, 0.0],
+        "max_water_m3_per_year": [math.inf, math.inf], "energy_mwh_per_mw_year": [6132.0, 6132.0],
+        "carbon_kg_per_mwh": [200.0, 200.0],
     }, index=pd.Index(["A", "B"], name="site"))
     chips = pd.DataFrame({"capex_usd_per_year": [1e4, 2.5e4], "power_kw": [1.0, 2.0], "tpp": [1000.0, 5000.0],
                           "counts_against_cap": [False, True], "is_uncontrolled": [True, False],
-                          "price_multiplier": [1.0, 1.0]},
+                          "price_multiplier": [1.0, 1.0], "needs_liquid": [False, False]},
                          index=pd.Index(["X", "Y"], name="chip"))
     demand = pd.Series([1e4, 6e3], index=pd.MultiIndex.from_tuples(
         [("North", "interactive"), ("South", "interactive")], names=["region", "service_class"]))
@@ -43,4 +54,5 @@ def two_towns(unmet_penalty: float = 100.0, policy: PolicyLimits = PolicyLimits(
                        unmet_penalty_usd_per_tokens_per_s_year=pd.Series({"interactive": unmet_penalty}),
                        latency_cost_usd_per_tokens_per_s_ms_year=pd.Series({"interactive": 0.0}),
                        rtt_budget_ms=pd.Series({"interactive": 20.0}),
-                       max_site_share=pd.Series({"interactive": 1.0}), policy=policy)
+                       max_site_share=pd.Series({"interactive": 1.0}), cooling=single_cooling(sites.index),
+                       policy=policy, grid=grid)

@@ -1,25 +1,47 @@
-"""Demand regions: a country's cities clustered into a controllable number of regions.
+"""Demand regions: a country's cities grouped into a controllable number of regions.
 
-Method: population-weighted k-means on an equal-area-ish projection (longitude scaled by cos(latitude)),
-seeded deterministically with weighted k-means++. Each region's population is its cities' population
-scaled so that regions sum to the national total: the people the GeoNames list does not cover (towns
-under 15,000 and rural areas) are assigned to regions in proportion to their urban population, which
-keeps the national total exact. Each region keeps its centroid, member cities, largest city and the
-time zone of most of its people.
+Grouping (``method``):
+- "cluster": population-weighted k-means on an equal-area-ish projection (longitude scaled by
+  cos(mean latitude)), seeded deterministically with weighted k-means++; ``count`` sets the number of regions.
+- "admin1": one region per first-level administrative unit (GeoNames admin-1 code: states in India, the four
+  nations in the UK).
+
+Population: GeoNames lists places over 15,000 people, which cover 87% of the UK but only 27% of India. The
+people the list misses (smaller towns and villages, "uncovered" below) are placed so that the regions sum to
+the national total exactly, in whole persons:
+
+    population[r] = city_population[r] + uncovered x (a x land_share[r] + (1 - a) x city_share[r])
+
+with ``a = rural_area_share``. ``land_share[r]`` is the share of the country's land (Natural Earth outline,
+sampled on a grid of points weighted by cos(latitude)) closer to one of the region's cities than to any other
+city; ``city_share[r]`` is the region's share of the listed city population. If the listed cities hold more
+people than the national figure (vintages differ), every region is scaled down instead. Whole persons are
+apportioned by largest remainders, so the sum equals the national figure exactly.
+
+Each region keeps its population-weighted centroid, member cities, largest city, the time zone of most of
+its people and that zone's standard UTC offset.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 import numpy as np
 import pandas as pd
 
-from planner.geo.population import cities, countries
+from planner.errors import Problem, ScenarioError
+from planner.geo.population import cities, countries, country_outline
 
 MAX_ITERATIONS = 100
+LAND_SAMPLE_POINTS = 10000
+REGION_COLUMNS = ["population", "urban_population", "lat", "lon", "largest_city", "admin1", "timezone",
+                  "utc_offset_h", "n_cities", "cities", "land_share"]
 
 
-def _projected(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-    mean_lat = np.deg2rad(np.average(lat))
+def _projected(lat: np.ndarray, lon: np.ndarray, mean_lat_deg: float | None = None) -> np.ndarray:
+    mean_lat = np.deg2rad(np.average(lat) if mean_lat_deg is None else mean_lat_deg)
     return np.column_stack([lon * np.cos(mean_lat), lat])
 
 
@@ -41,10 +63,10 @@ def weighted_kmeans(points: np.ndarray, weights: np.ndarray, k: int, seed: int =
     rng = np.random.default_rng(seed)
     centres = _kmeans_pp_init(points, weights, k, rng)
     labels = np.zeros(len(points), dtype=int)
-    for _ in range(MAX_ITERATIONS):
+    for iteration in range(MAX_ITERATIONS):
         d2 = ((points[:, None, :] - centres[None]) ** 2).sum(-1)
         new_labels = np.argmin(d2, axis=1)
-        if np.array_equal(new_labels, labels) and _ > 0:
+        if np.array_equal(new_labels, labels) and iteration > 0:
             break
         labels = new_labels
         for c in range(len(centres)):
@@ -55,32 +77,136 @@ def weighted_kmeans(points: np.ndarray, weights: np.ndarray, k: int, seed: int =
     return labels
 
 
-def demand_regions(country_iso3: str, count: int, min_city_population: int = 0, seed: int = 0) -> pd.DataFrame:
-    """Regions indexed by ``region``: population, lat, lon, largest_city, timezone, n_cities, urban_population."""
+def _no_cities(country_iso3: str, min_city_population: int) -> ScenarioError:
+    return ScenarioError([Problem("scenario", "country_iso3", "the shipped GeoNames data has no cities "
+                                  f"of at least {min_city_population} people for this country, so demand regions "
+                                  "cannot be built", country_iso3)])
+
+
+def _labels(members: pd.DataFrame, method: str, count: int, seed: int) -> np.ndarray:
+    if method == "admin1":
+        return pd.factorize(members["admin1"].fillna("00").astype(str))[0]
+    if method != "cluster":
+        raise ScenarioError([Problem("scenario", "regions.method", "expected 'cluster' or 'admin1'", method)])
+    points = _projected(members["lat"].to_numpy(), members["lon"].to_numpy())
+    return weighted_kmeans(points, members["population"].to_numpy(float), count, seed)
+
+
+def demand_regions(country_iso3: str, count: int, min_city_population: int = 0, seed: int = 0, *,
+                   method: str = "cluster", rural_area_share: float = 0.0) -> pd.DataFrame:
+    """Regions indexed by ``region`` with ``REGION_COLUMNS``; populations sum to the national total exactly."""
+    if country_iso3 not in countries().index:
+        raise ScenarioError([Problem("scenario", "country_iso3", "unknown ISO 3166-1 alpha-3 country code",
+                                     country_iso3)])
     members = cities(country_iso3, min_city_population)
-    labels = weighted_kmeans(_projected(members["lat"].to_numpy(), members["lon"].to_numpy()),
-                             members["population"].to_numpy(float), count, seed)
-    members = members.assign(region_index=labels)
-    national_population = float(countries().loc[country_iso3, "population"])
-    urban_total = float(members["population"].sum())
-    scale = max(national_population / urban_total, 1.0)
-    rows = [_region_row(group, scale) for _, group in members.groupby("region_index")]
-    table = pd.DataFrame(rows).sort_values("population", ascending=False)
+    if members.empty:
+        raise _no_cities(country_iso3, min_city_population)
+    members = members.assign(region_index=_labels(members, method, count, seed))
+    groups = [group for _, group in members.groupby("region_index")]
+    table = pd.DataFrame([_region_row(group) for group in groups])
+    table["land_share"] = _land_shares(country_iso3, members, len(groups))
+    national = int(countries().loc[country_iso3, "population"])
+    table["population"] = _allocate_population(table["urban_population"].to_numpy(float),
+                                               table["land_share"].to_numpy(float), national, rural_area_share)
+    table = table.sort_values("population", ascending=False, kind="stable")
     table.index = pd.Index(_unique_names(table["largest_city"]), name="region")
-    return table
+    return table[REGION_COLUMNS]
 
 
-def _region_row(group: pd.DataFrame, scale: float) -> dict:
+def regions_for(scenario) -> pd.DataFrame:
+    """The demand regions a scenario asks for (its ``regions`` section)."""
+    cfg = scenario.regions
+    return demand_regions(scenario.country_iso3, cfg.count, cfg.min_city_population, cfg.seed,
+                          method=cfg.method, rural_area_share=cfg.rural_area_share)
+
+
+def _allocate_population(urban: np.ndarray, land_share: np.ndarray, national: int, area_share: float) -> np.ndarray:
+    """Whole persons per region summing to ``national`` (see the module docstring for the rule)."""
+    urban_total = urban.sum()
+    city_share = urban / urban_total
+    uncovered = national - urban_total
+    if uncovered <= 0:
+        target = national * city_share
+    else:
+        target = urban + uncovered * (area_share * land_share + (1.0 - area_share) * city_share)
+    return _largest_remainder(target, national)
+
+
+def _largest_remainder(target: np.ndarray, total: int) -> np.ndarray:
+    """Integers closest to ``target`` (which sums to ``total`` up to rounding) that sum to ``total`` exactly."""
+    target = target * (total / target.sum())
+    floor = np.floor(target).astype(np.int64)
+    short = int(total - floor.sum())
+    order = np.argsort(-(target - floor), kind="stable")
+    floor[order[:short]] += 1
+    return floor
+
+
+def _land_shares(country_iso3: str, members: pd.DataFrame, n_regions: int) -> np.ndarray:
+    """Share of the country's land nearest to each region's cities; city shares where no outline is shipped."""
+    weights = _city_land_weights(country_iso3, int(members["population"].min()))
+    if weights is None or len(weights) != len(members) or weights.sum() <= 0:
+        urban = members.groupby("region_index")["population"].sum().to_numpy(float)
+        return urban / urban.sum()
+    area = np.bincount(members["region_index"].to_numpy(), weights=weights, minlength=n_regions)
+    return area / area.sum()
+
+
+@lru_cache(maxsize=32)
+def _city_land_weights(country_iso3: str, min_city_population: int) -> np.ndarray | None:
+    """Land (cos-latitude-weighted grid points) nearest to each city, in ``cities()`` order; None without outline."""
+    points = _land_points(country_iso3)
+    if points is None or len(points) == 0:
+        return None
+    members = cities(country_iso3, min_city_population)
+    mean_lat = float(np.average(members["lat"]))
+    city_xy = _projected(members["lat"].to_numpy(), members["lon"].to_numpy(), mean_lat)
+    sample_xy = _projected(points[:, 1], points[:, 0], mean_lat)
+    # squared distance up to a per-sample constant: |c|^2 - 2 s.c (one matrix product, chunked for memory)
+    city_norm = (city_xy ** 2).sum(axis=1)
+    nearest = np.concatenate([np.argmin(city_norm[None, :] - 2.0 * chunk @ city_xy.T, axis=1)
+                              for chunk in np.array_split(sample_xy, max(1, len(sample_xy) // 2000))])
+    return np.bincount(nearest, weights=np.cos(np.deg2rad(points[:, 1])), minlength=len(members))
+
+
+def _land_points(country_iso3: str) -> np.ndarray | None:
+    """(lon, lat) of a regular grid of points inside the country's outline; None without an outline."""
+    import shapely
+
+    outline = country_outline(country_iso3)
+    if outline is None:
+        return None
+    lon_lo, lat_lo, lon_hi, lat_hi = outline.bounds
+    step = np.sqrt((lon_hi - lon_lo) * (lat_hi - lat_lo) / LAND_SAMPLE_POINTS)
+    lon, lat = np.meshgrid(np.arange(lon_lo + step / 2, lon_hi, step), np.arange(lat_lo + step / 2, lat_hi, step))
+    inside = shapely.contains_xy(outline, lon.ravel(), lat.ravel())
+    return np.column_stack([lon.ravel()[inside], lat.ravel()[inside]])
+
+
+def standard_utc_offset_h(timezone: str, lon: float) -> float:
+    """Standard-time UTC offset of an IANA zone [h] (the smaller of January and July, so no daylight saving);
+    longitude / 15 where the system has no time-zone database."""
+    try:
+        zone = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return round(lon / 15.0 * 2) / 2
+    offsets = [zone.utcoffset(dt.datetime(2025, month, 15)).total_seconds() / 3600 for month in (1, 7)]
+    return float(min(offsets))
+
+
+def _region_row(group: pd.DataFrame) -> dict:
     weights = group["population"].to_numpy(float)
     largest = group.loc[group["population"].idxmax()]
-    timezone = group.groupby("timezone")["population"].sum().idxmax()
+    timezone = str(group.groupby("timezone")["population"].sum().idxmax())
+    lon = float(np.average(group["lon"], weights=weights))
     return {
-        "population": float(weights.sum() * scale),
         "urban_population": float(weights.sum()),
         "lat": float(np.average(group["lat"], weights=weights)),
-        "lon": float(np.average(group["lon"], weights=weights)),
+        "lon": lon,
         "largest_city": str(largest["name"]),
-        "timezone": str(timezone),
+        "admin1": str(group.groupby(group["admin1"].fillna("00"))["population"].sum().idxmax()),
+        "timezone": timezone,
+        "utc_offset_h": standard_utc_offset_h(timezone, lon),
         "n_cities": int(len(group)),
         "cities": tuple(group["name"].astype(str)),
     }

@@ -11,8 +11,9 @@ from collections.abc import Callable, Iterable
 import pyomo.environ as pyo
 
 from planner.mip.components.fleet import add_fleet
+from planner.mip.components.grid import add_grid
 from planner.mip.components.policy import add_policy
-from planner.mip.components.power import add_power
+from planner.mip.components.power_cooling import add_power_cooling
 from planner.mip.components.serving import add_serving
 from planner.mip.components.sets import add_sets
 from planner.mip.components.siting import add_siting
@@ -20,7 +21,8 @@ from planner.mip.inputs import ModelInputs
 
 Builder = Callable[[pyo.ConcreteModel, ModelInputs], None]
 
-BUILDERS: tuple[Builder, ...] = (add_sets, add_siting, add_fleet, add_serving, add_power, add_policy)
+BUILDERS: tuple[Builder, ...] = (add_sets, add_siting, add_fleet, add_serving, add_power_cooling, add_grid,
+                                 add_policy)
 
 
 def build_model(inputs: ModelInputs, extra: Iterable[Builder] = ()) -> pyo.ConcreteModel:

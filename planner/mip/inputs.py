@@ -16,9 +16,12 @@ from planner.errors import Problem, InputError
 TOKENS_SCALE = 1e3  # the model counts serving in thousand tokens/s
 USD_SCALE = 1e6  # the model counts cost in million USD per year
 
-SITE_COLUMNS = ["lat", "lon", "max_grid_mw", "pue", "energy_usd_per_mw_year", "fixed_cost_usd_per_year",
-                "building_capex_usd_per_mw_year", "grid_capex_usd_per_mw_year"]
-CHIP_COLUMNS = ["capex_usd_per_year", "power_kw", "tpp", "counts_against_cap", "is_uncontrolled", "price_multiplier"]
+SITE_COLUMNS = ["lat", "lon", "max_grid_mw", "energy_usd_per_mw_year", "fixed_cost_usd_per_year",
+                "building_capex_usd_per_mw_year", "grid_capex_usd_per_mw_year", "max_water_m3_per_year",
+                "energy_mwh_per_mw_year", "carbon_kg_per_mwh"]
+CHIP_COLUMNS = ["capex_usd_per_year", "power_kw", "tpp", "counts_against_cap", "is_uncontrolled", "price_multiplier",
+                "needs_liquid"]
+COOLING_COLUMNS = ["pue", "is_liquid", "capex_usd_per_mw_year", "water_m3_per_mw_year"]
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,32 @@ class PolicyLimits:
     """Sovereignty floor: minimum share of serving capacity on uncontrolled chips [-]."""
     chip_supply_limit: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
     """Most chips of each type that can be had (allocations), indexed by chip."""
+
+
+@dataclass(frozen=True)
+class GridInputs:
+    """What the grid can carry (see ``mip/components/grid.py``); nodal or zonal fields as the kind needs."""
+
+    kind: str
+    """"nodal" (DC power flow with line limits) or "zonal" (transport between zones)."""
+    site_zone: pd.Series
+    """index site: zone the site's load sits in."""
+    zone_headroom_mw: pd.Series
+    """index zone: new load the zone's own generation can host [MW]."""
+    max_site_mw: float | None = None
+    """Single-site contingency limit: the largest load the system can lose at once [MW]."""
+    site_bus: pd.Series | None = None
+    """Nodal, index site: bus the site connects to."""
+    supply_weights: pd.Series | None = None
+    """Nodal, index bus: share of the extra supply each generator bus provides (sums to 1)."""
+    line_sensitivity: pd.DataFrame | None = None
+    """Nodal, line x site: MW on the line per MW of site load, supplied by ``supply_weights``."""
+    line_headroom_mw: pd.Series | None = None
+    """Nodal, index line: flow the line can still carry in either direction [MW]."""
+    transfer_lines: pd.DataFrame | None = None
+    """Zonal, index line: from_zone, to_zone, forward_mw, reverse_mw available to new load."""
+    network: object | None = None
+    """The ``GridNetwork`` these limits come from; not read by the MIP, kept for independent re-checks."""
 
 
 @dataclass(frozen=True)
@@ -56,7 +85,10 @@ class ModelInputs:
     """index service_class: network round-trip budget between a region and its serving site."""
     max_site_share: pd.Series
     """index service_class: most of a region's demand one site may serve (redundancy) [-]."""
+    cooling: pd.DataFrame
+    """index (site, cooling): COOLING_COLUMNS (PUE at the site's climate, capex per MW of IT and year, water)."""
     policy: PolicyLimits = PolicyLimits()
+    grid: GridInputs | None = None
 
     def __post_init__(self) -> None:
         problems = list(_consistency_problems(self))
@@ -75,6 +107,10 @@ def _consistency_problems(inputs: ModelInputs):
 
     yield from missing(inputs.sites, SITE_COLUMNS, "sites")
     yield from missing(inputs.chips, CHIP_COLUMNS, "chips")
+    yield from missing(inputs.cooling, COOLING_COLUMNS, "cooling")
+    uncooled = set(inputs.sites.index) - set(inputs.cooling.index.get_level_values("site"))
+    if uncooled:
+        yield Problem("ModelInputs", "cooling.site", "sites without a cooling option", sorted(uncooled)[:5])
     arcs = inputs.serve_arcs.index
     unknown_sites = set(arcs.get_level_values("site")) - set(inputs.sites.index)
     if unknown_sites:

@@ -61,6 +61,7 @@ def _chips(scenario: Scenario, source: str) -> Iterator[Problem]:
 
     named = [(f"chips.candidates.{i}", name) for i, name in enumerate(scenario.chips.candidates or [])]
     named += [(f"policy.supply_limits.{name}", name) for name in scenario.policy.supply_limits]
+    named += [(f"chips.price_usd.{name}", name) for name in scenario.chips.price_usd]
     for key_path, name in named:
         try:
             resolve_chip(name)
@@ -78,13 +79,26 @@ def _workloads_and_rules(scenario: Scenario, source: str) -> Iterator[Problem]:
             load_workloads([cfg.workload or str(q)])
         except DataError as error:
             yield Problem(source, f"service_classes.{q}.workload", error.problems[0].message, cfg.workload or str(q))
+    from planner.cooling import load_cooling_technologies
+
+    known = load_cooling_technologies()
+    for i, name in enumerate(scenario.cooling.technologies or []):
+        if name not in known:
+            yield Problem(source, f"cooling.technologies.{i}", f"unknown cooling technology; known: {', '.join(known)}", name)
     packs = load_rule_packs()
     if scenario.policy.rules is not None and scenario.policy.rules not in packs:
         yield Problem(source, "policy.rules", f"unknown rule pack; known: {', '.join(sorted(packs))}",
                       scenario.policy.rules)
 
 
-CHECKS: list[Check] = [_country, _classes, _sites, _chips, _workloads_and_rules]
+def _demand(scenario: Scenario, source: str) -> Iterator[Problem]:
+    """Cross-field demand problems (adoption above its ceiling, base year after the plan year, silent classes)."""
+    from planner.demand.checks import demand_problems
+
+    yield from demand_problems(scenario, source)
+
+
+CHECKS: list[Check] = [_country, _classes, _sites, _chips, _workloads_and_rules, _demand]
 
 
 def collect_problems(scenario: Scenario, source: str = "scenario") -> list[Problem]:

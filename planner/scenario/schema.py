@@ -8,6 +8,7 @@ live in ``checks.py``.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from planner.vocabulary import ServiceClass
@@ -18,28 +19,72 @@ class StrictModel(BaseModel):
 
 
 class RegionsConfig(StrictModel):
+    method: Literal["cluster", "admin1"] = "cluster"
+    """How cities are grouped: "cluster" = population-weighted k-means into ``count`` regions; "admin1" = one
+    region per first-level administrative unit (GeoNames admin-1 code; ``count`` is then ignored)."""
     count: int = Field(12, ge=1, le=5000)
-    """Number of demand regions the country's cities are clustered into (population-weighted k-means)."""
+    """Number of demand regions the country's cities are clustered into (method "cluster")."""
     min_city_population: int = Field(15000, ge=0)
     """Cities below this population are not used as cluster members (the GeoNames list starts at 15,000)."""
+    rural_area_share: float = Field(0.0, ge=0, le=1)
+    """How the people the city list misses (towns under 15,000, villages) are placed [-]: this share of them by
+    each region's share of the country's land area, the rest in proportion to the region's city population."""
+    seed: int = Field(0, ge=0)
+    """Seed of the deterministic k-means++ initialisation."""
 
 
 class DemandClassConfig(StrictModel):
-    tokens_per_agent_day: float = Field(gt=0)
-    """Visible generated tokens per AI agent per day in this class [tokens/agent/day]."""
+    tokens_per_agent_day: float = Field(ge=0)
+    """Visible generated tokens per AI agent per day in this class, in the plan year [tokens/agent/day]."""
+    tokens_per_user_day: float = Field(0.0, ge=0)
+    """Visible generated tokens a person asks for directly (no agent) per adopting person per day, in the plan
+    year [tokens/user/day]."""
     reasoning_tokens_per_visible_token: float = Field(0.0, ge=0)
     """Hidden reasoning (thinking) tokens generated per visible token [-]."""
-    peak_to_mean_ratio: float = Field(2.0, ge=1)
-    """Busy-hour demand over the daily mean [-]; capacity is sized for the peak."""
+    token_growth_per_year: float = Field(0.0, ge=0, le=10)
+    """Yearly growth of tokens per agent-day and per user-day (longer tasks, more steps) [1/year]; years
+    before the plan year are back-cast with it."""
+    enterprise_share: float = Field(0.0, ge=0, lt=1)
+    """Share of this class's tokens that enterprises and industry generate beyond people's own use [-];
+    placed by city (urban) population rather than by all residents."""
+    peak_to_mean_ratio: float = Field(2.0, ge=1, le=20)
+    """Local busy-hour demand over the daily mean [-]; each region's capacity is sized for its own peak."""
+    peak_local_hour: float = Field(14.0, ge=0, lt=24)
+    """Local clock hour of the busy hour [h]; with the regions' time zones it sets the national coincident peak."""
+
+
+class TrainingConfig(StrictModel):
+    largest_run_compute_flop: float = Field(ge=0)
+    """Total compute of the largest single training run the country must host [FLOP]."""
+    largest_run_days: float = Field(gt=0, le=3650)
+    """Wall-clock duration of that run [days]; its rate must sit at one site."""
+    runs_per_year: float = Field(ge=0)
+    """Largest-run equivalents of pre-training per year [runs/year]."""
+    fine_tuning_share: float = Field(0.0, ge=0, lt=1)
+    """Share of all training compute spent on fine-tuning, post-training and experiments [-]."""
 
 
 class DemandConfig(StrictModel):
     adoption_share: float = Field(ge=0, le=1)
-    """Share of the population that uses AI services in the plan year [-]."""
+    """Share of the population that uses AI services in the plan year [-]; anchors the logistic adoption curve."""
+    adoption_saturation_share: float = Field(1.0, gt=0, le=1)
+    """Ceiling of the logistic adoption curve [-]; must be at least ``adoption_share``."""
+    adoption_growth_per_year: float = Field(0.5, gt=0, le=5)
+    """Logistic growth rate of adoption [1/year] (steepness: ln(odds) grows by this much each year)."""
     agents_per_capita: float = Field(ge=0)
-    """AI agents running per adopting person [agents/person]."""
+    """AI agents running per adopting person (AI user) in the plan year [agents/person]."""
+    agents_growth_per_year: float = Field(0.0, ge=0, le=10)
+    """Yearly growth of agents per adopting person [1/year]; years before the plan year are back-cast with it."""
+    population_base_year: int | None = Field(None, ge=1950, le=2100)
+    """Year the shipped population figures describe; None = the plan year (no population growth applied)."""
+    population_growth_per_year: float = Field(0.0, ge=-0.05, le=0.1)
+    """Yearly national population growth from ``population_base_year`` [1/year]."""
+    base_year: int | None = Field(None, ge=2020, le=2100)
+    """First year of the forecast; None = the plan year only."""
     classes: dict[ServiceClass, DemandClassConfig]
     """Per service class token use."""
+    training: TrainingConfig | None = None
+    """National training compute requirement; None = no training demand."""
 
 
 class ServiceClassConfig(StrictModel):
@@ -64,6 +109,9 @@ class ChipsConfig(StrictModel):
     """Depreciation life of accelerators and servers [years]."""
     maintenance_share_per_year: float = Field(0.03, ge=0, le=1)
     """Yearly maintenance and support as a share of hardware capex [1/year]."""
+    price_usd: dict[str, float] = Field(default_factory=dict)
+    """Chip prices replacing the catalog's (a vendor quote, or a price for a chip the catalog has none for)
+    [USD per chip], by catalog id."""
 
 
 class SiteConfig(StrictModel):
@@ -77,8 +125,12 @@ class SiteConfig(StrictModel):
     """Largest grid connection the site can get [MW]."""
     energy_usd_per_mwh: float | None = Field(None, ge=0)
     """Delivered electricity price [USD/MWh]; None = the scenario's costs.energy_usd_per_mwh."""
-    pue: float | None = Field(None, ge=1, le=3)
-    """Power usage effectiveness [-]; None = the scenario's costs.pue."""
+    cdd19_per_year: float | None = Field(None, ge=0)
+    """Site climate: cooling degree-days at base 19 C per year; None = the country's ERA5 normal."""
+    max_water_m3_per_year: float | None = Field(None, ge=0)
+    """Water the site may draw for cooling [m3/year]; None = unlimited."""
+    grid_node: str | None = None
+    """Grid bus (nodal grids) or zone (zonal grids) the site connects to; None = the nearest one."""
 
 
 class CostsConfig(StrictModel):
@@ -86,8 +138,6 @@ class CostsConfig(StrictModel):
     """Real discount rate used to annualise capex [1/year]."""
     energy_usd_per_mwh: float = Field(gt=0)
     """Default delivered electricity price for data centres [USD/MWh]."""
-    pue: float = Field(1.3, ge=1, le=3)
-    """Default power usage effectiveness [-]."""
     power_utilisation_share: float = Field(0.7, gt=0, le=1)
     """Average drawn power over the connected peak [-] (energy = hours x share x grid MW)."""
     building_capex_usd_per_mw: float = Field(ge=0)
@@ -103,6 +153,28 @@ class CostsConfig(StrictModel):
     nearby sites among otherwise equal ones."""
     unmet_penalty_usd_per_mtok: float = Field(gt=0)
     """Value of demand left unserved [USD per million tokens]; makes unmet demand explicit, never free."""
+
+
+class CoolingConfig(StrictModel):
+    technologies: list[str] | None = None
+    """Cooling technologies sites may use (data/cooling/technologies.yaml); None = all."""
+    liquid_tdp_threshold_kw: float = Field(1.2, gt=0)
+    """Chips at or above this TDP need liquid cooling, as do chips the catalog marks liquid-only [kW]."""
+
+
+class GridConfig(StrictModel):
+    network: Literal["none", "gb_nodal", "india_zonal"] = "none"
+    """Grid model: none; GB nodal DC power flow (GridKit extract); India's five zones (GTD transfer limits)."""
+    zone_headroom_mw: dict[str, float] = Field(default_factory=dict)
+    """New load each zone's own generation can host [MW], by zone (GB nodal: one zone 'GB')."""
+    base_loading_share: float = Field(0.6, ge=0, lt=1)
+    """Nodal: share of each line's rating already used by existing flows; the rest is headroom [-]."""
+    transfer_available_share: float = Field(0.1, ge=0, le=1)
+    """Zonal: share of inter-zone transfer capacity available to carry new load [-]."""
+    max_site_mw: float | None = Field(None, gt=0)
+    """Single-site contingency limit: the largest load the system can lose at once [MW]."""
+    min_bus_voltage_kv: float | None = Field(None, gt=0)
+    """Nodal: sites connect to the nearest bus at or above this voltage [kV]."""
 
 
 class PolicyConfig(StrictModel):
@@ -144,6 +216,8 @@ class Scenario(StrictModel):
     chips: ChipsConfig = ChipsConfig()
     sites: list[SiteConfig] = Field(min_length=1)
     costs: CostsConfig
+    cooling: CoolingConfig = CoolingConfig()
+    grid: GridConfig = GridConfig()
     policy: PolicyConfig = PolicyConfig()
     solver: SolverConfig = SolverConfig()
 

@@ -8,6 +8,7 @@ import pytest
 
 import planner
 from planner.catalog import load_catalog
+from planner.cooling import load_cooling_technologies
 from planner.geo.population import countries
 from planner.roofline import load_workloads, serving_coefficients
 from planner.units import HOURS_PER_YEAR, SECONDS_PER_DAY, capital_recovery_factor
@@ -29,11 +30,11 @@ service_classes:
 chips: {candidates: [H100-SXM], server_power_overhead_share: 0.5, server_capex_overhead_share: 0.25,
         lifetime_years: 4, maintenance_share_per_year: 0.02}
 sites:
-  - {name: Only, lat: 52.0, lon: -1.0, max_grid_mw: 50}
+  - {name: Only, lat: 52.0, lon: -1.0, max_grid_mw: 50, cdd19_per_year: 0}
+cooling: {technologies: [air]}
 costs:
   discount_rate: 0.05
   energy_usd_per_mwh: 100
-  pue: 1.2
   power_utilisation_share: 0.8
   building_capex_usd_per_mw: 8000000
   building_lifetime_years: 20
@@ -52,8 +53,10 @@ def hand_optimum_usd(scenario) -> tuple[float, int]:
     chip_usd = chip.at["H100-SXM", "price_usd"] * 1.25 * (capital_recovery_factor(0.05, 4) + 0.02)
     it_mw = n_chips * chip.at["H100-SXM", "tdp_kw"] * 1.5 / 1000
     building_crf = capital_recovery_factor(0.05, 20)
-    cost = (1e6 + n_chips * chip_usd + it_mw * 8e6 * building_crf + 1.2 * it_mw * 4e5 * building_crf
-            + 1.2 * it_mw * 100 * HOURS_PER_YEAR * 0.8)
+    air = load_cooling_technologies()["air"]
+    pue = air.pue(0.0)
+    cost = (1e6 + n_chips * chip_usd + it_mw * (8e6 + air.capex_usd_per_mw) * building_crf
+            + pue * it_mw * 4e5 * building_crf + pue * it_mw * 100 * HOURS_PER_YEAR * 0.8)
     return cost, n_chips
 
 

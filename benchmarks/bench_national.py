@@ -1,0 +1,106 @@
+"""National-scale siting benchmark (issue 8): 2,000 demand regions from India's GeoNames cities, 300 candidate
+sites (the largest cities), 20 chip types, 3 service classes, solved to a 1% gap.
+
+Prints the problem size, the time of every stage, the model build's share of the wall time, the solve time
+and the peak memory (resident set) of the process.
+
+    python benchmarks/bench_national.py                      # the full instance
+    python benchmarks/bench_national.py --regions 500 --sites 100 --chips 12   # a smaller one
+
+Benchmark-only inputs (not a plan anyone should act on): candidate sites are the N most populous cities with
+a 300 MW connection each; the 10 priced catalog chips are joined by the next chips with a known TDP, priced at
+the priced chips' median USD per TPP (a stated imputation, printed below).
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import time
+
+import pandas as pd
+
+import planner
+from planner.catalog import load_catalog
+from planner.geo.population import cities
+from planner.mip.build import build_model, problem_size
+from planner.pipeline import prepare
+from planner.solve import SolveOptions, solve
+
+SITE_MW = 300.0
+
+
+def site_list(n_sites: int) -> list[dict]:
+    largest = cities("IND").sort_values("population", ascending=False).head(n_sites)
+    return [{"name": f"{row.name}-{city_id}", "lat": row.lat, "lon": row.lon, "max_grid_mw": SITE_MW}
+            for city_id, row in largest.iterrows()]
+
+
+def chip_prices(n_chips: int) -> dict[str, float]:
+    """Catalog prices, plus imputed ones (median USD/TPP of priced chips) for further chips with a TDP."""
+    catalog = load_catalog()
+    usable = catalog[catalog["tdp_kw"] > 0]
+    priced = usable[usable["price_usd"] > 0]
+    usd_per_tpp = float((priced["price_usd"] / priced["tpp"]).median())
+    unpriced = usable[~(usable["price_usd"] > 0)].sort_values("release_year", ascending=False)
+    imputed = {chip: round(usd_per_tpp * tpp, -2) for chip, tpp in unpriced["tpp"].head(max(n_chips - len(priced), 0)).items()}
+    chosen = list(priced.index[:n_chips]) + list(imputed)
+    print(f"chips: {len(chosen)} ({len(imputed)} with imputed prices at {usd_per_tpp:.2f} USD/TPP: "
+          f"{', '.join(f'{c} {p:,.0f}' for c, p in imputed.items())})")
+    return {chip: float(catalog.at[chip, "price_usd"]) if chip in priced.index else imputed[chip] for chip in chosen}
+
+
+def national_scenario(n_regions: int, n_sites: int, n_chips: int) -> planner.Scenario:
+    prices = chip_prices(n_chips)
+    scenario = planner.load_scenario("india", [f"regions.count={n_regions}"])
+    chips = scenario.chips.model_copy(update={"candidates": list(prices), "price_usd": prices})
+    return scenario.model_copy(update={"sites": [planner.scenario.schema.SiteConfig(**s) for s in site_list(n_sites)],
+                                       "chips": chips, "name": f"india-national-{n_regions}x{n_sites}x{n_chips}"})
+
+
+def peak_memory_gib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--regions", type=int, default=2000)
+    parser.add_argument("--sites", type=int, default=300)
+    parser.add_argument("--chips", type=int, default=20)
+    parser.add_argument("--gap", type=float, default=0.01)
+    parser.add_argument("--time-limit", type=float, default=300.0)
+    args = parser.parse_args()
+
+    started = time.perf_counter()
+    scenario = national_scenario(args.regions, args.sites, args.chips)
+    prepared = prepare(scenario)
+    inputs = prepared.inputs
+    t0 = time.perf_counter()
+    model = build_model(inputs)
+    build_s = time.perf_counter() - t0
+    size = problem_size(model)
+    outcome = solve(model, SolveOptions(time_limit_s=args.time_limit, mip_gap=args.gap))
+    total_s = time.perf_counter() - started
+    prepare_s = sum(prepared.timings_s.values())
+    rows = {
+        "regions x sites x chips x classes": f"{len(inputs.regions)} x {len(inputs.sites)} x {len(inputs.chips)} x "
+                                             f"{len(inputs.service_classes)}",
+        "serve arcs (after latency pruning)": f"{len(inputs.serve_arcs):,} of {len(inputs.regions) * len(inputs.sites) * len(inputs.service_classes):,}",
+        "variables / integer / constraints": f"{size['n_variables']:,} / {size['n_integer']:,} / {size['n_constraints']:,}",
+        "prepare stages (s)": ", ".join(f"{k} {v:.2f}" for k, v in prepared.timings_s.items()),
+        "prepare total (s)": f"{prepare_s:.1f}",
+        "model build (s)": f"{build_s:.1f}",
+        "solve incl. hand-over to HiGHS (s)": f"{outcome.solve_s:.1f}",
+        "status / gap": f"{outcome.termination} / {outcome.gap:.3%}",
+        "objective (bn USD/year)": f"{outcome.objective / 1e3:,.3f}",
+        "total wall (s)": f"{total_s:.1f}",
+        "build share of wall time": f"{build_s / total_s:.1%}",
+        "peak memory (GiB)": f"{peak_memory_gib():.2f}",
+    }
+    width = max(map(len, rows))
+    for key, value in rows.items():
+        print(f"{key:>{width}}: {value}")
+
+
+if __name__ == "__main__":
+    main()

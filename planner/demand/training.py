@@ -1,0 +1,36 @@
+"""National training demand: the sustained compute the country trains with, and the largest run's rate,
+which must sit at one site (a synchronous run cannot be split across distant campuses).
+
+    sustained FLOP/s  = largest_run_compute_flop x runs_per_year / (1 - fine_tuning_share) / seconds per year
+    largest-run FLOP/s = largest_run_compute_flop / (largest_run_days x seconds per day)
+
+The sustained figure is the yearly average; it can be below the largest run's rate (one three-month run a
+year), and the MIP enforces both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from planner.scenario.schema import Scenario
+from planner.units import SECONDS_PER_DAY, SECONDS_PER_YEAR
+
+
+@dataclass(frozen=True)
+class TrainingDemand:
+    """What the MIP's training builder must provide."""
+
+    sustained_flops: float
+    """National training compute, yearly average [FLOP/s] (pre-training, fine-tuning and experiments)."""
+    largest_run_flops: float
+    """Rate of the largest single run, which must sit at one site [FLOP/s]."""
+
+
+def training_demand(scenario: Scenario) -> TrainingDemand:
+    """The scenario's training requirement; zero when it has no ``demand.training`` section."""
+    cfg = scenario.demand.training
+    if cfg is None:
+        return TrainingDemand(sustained_flops=0.0, largest_run_flops=0.0)
+    yearly_flop = cfg.largest_run_compute_flop * cfg.runs_per_year / (1.0 - cfg.fine_tuning_share)
+    return TrainingDemand(sustained_flops=yearly_flop / SECONDS_PER_YEAR,
+                          largest_run_flops=cfg.largest_run_compute_flop / (cfg.largest_run_days * SECONDS_PER_DAY))

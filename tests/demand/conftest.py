@@ -1,0 +1,31 @@
+"""Shared fixtures: the reference scenarios and their regions, built once per session (regions take ~1 s)."""
+
+from __future__ import annotations
+
+import pytest
+
+from planner.geo.regions import regions_for
+from planner.scenario.load import load_scenario
+
+
+@pytest.fixture(scope="session")
+def gb():
+    return load_scenario("great-britain")
+
+
+@pytest.fixture(scope="session")
+def gb_regions(gb):
+    return regions_for(gb)
+
+
+def with_demand(scenario, **changes):
+    """A copy of ``scenario`` with ``demand`` fields replaced (validated like a loaded scenario)."""
+    tree = scenario.model_dump(mode="json")
+    tree["demand"].update(changes)
+    return type(scenario).model_validate(tree)
+
+
+def with_class(scenario, service_class, **changes):
+    tree = scenario.model_dump(mode="json")
+    tree["demand"]["classes"][service_class].update(changes)
+    return type(scenario).model_validate(tree)
