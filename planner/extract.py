@@ -13,6 +13,7 @@ from planner.solve import SolveOutcome
 from planner.units import KW_PER_MW
 
 ROUND_CHIPS = 0  # chips are integer; round away solver tolerance noise
+TRAINING = "training"  # the allocation table's service_class for chips assigned to training
 
 
 def _value(var) -> float:
@@ -30,6 +31,7 @@ def _fleet(m: pyo.ConcreteModel, inputs: ModelInputs) -> pd.DataFrame:
 
 def _allocation(m: pyo.ConcreteModel) -> pd.DataFrame:
     rows = [(s, k, q, _value(m.chips_serving[s, k, q])) for s, k, q in m.CAPACITY]
+    rows += [(s, k, TRAINING, _value(m.chips_training[s, k])) for s, k in m.TRAINING_CHIPS]
     table = pd.DataFrame(rows, columns=["site", "chip", "service_class", "chips_serving"]).astype({"chips_serving": float})
     return table[table["chips_serving"] > 1e-9].reset_index(drop=True)
 
@@ -103,6 +105,19 @@ def _costs(m: pyo.ConcreteModel) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["component", "usd_per_year"])
 
 
+def _training_summary(m: pyo.ConcreteModel, inputs: ModelInputs) -> dict:
+    if not hasattr(m, "training_requirement"):
+        return {}
+    from planner.mip.components.training import FLOPS_SCALE
+
+    site = next((s for s in m.SITES if _value(m.is_training_site[s]) > 0.5), None)
+    return {"sustained_flops": inputs.training.sustained_flops,
+            "provided_flops": sum(_value(m.site_training_eflops[s]) for s in m.SITES) * FLOPS_SCALE,
+            "unmet_flops": _value(m.unmet_training_eflops) * FLOPS_SCALE,
+            "largest_run_flops": inputs.training.largest_run_flops, "largest_run_site": site,
+            "largest_run_shortfall_flops": _value(m.run_shortfall_eflops) * FLOPS_SCALE}
+
+
 def _empty_plan_tables() -> dict[str, pd.DataFrame]:
     return {
         "sites": pd.DataFrame(columns=["is_open", "cooling", "chips", "it_mw", "grid_mw", "max_grid_mw", "pue",
@@ -128,6 +143,9 @@ def extract(m: pyo.ConcreteModel, inputs: ModelInputs, outcome: SolveOutcome, sc
         return Plan(**common, **_empty_plan_tables())
     fleet, serving = _fleet(m, inputs), _serving(m, inputs)
     sites = _sites(m, inputs, fleet, serving)
+    training = _training_summary(m, inputs)
+    if training:
+        common["metadata"]["training"] = training
     return Plan(**common, sites=sites, fleet=fleet, allocation=_allocation(m), serving=serving,
                 unmet=_unmet(m, inputs), costs=_costs(m), grid_zones=_grid_zones(m, inputs, sites),
                 grid_lines=_grid_lines(m, inputs))

@@ -20,16 +20,18 @@ from planner.catalog import load_catalog, resolve_chip
 from planner.catalog.policy import PolicyResolution, resolve_policy
 from planner.chips import purchasable_chips, site_throughput
 from planner.cooling import site_cooling_options
-from planner.demand import forecast
+from planner.demand import forecast, training_demand
 from planner.extract import extract
 from planner.geo.arcs import serve_arcs
 from planner.geo.grid_limits import grid_inputs
 from planner.geo.regions import demand_regions
 from planner.geo.sites import candidate_sites
 from planner.mip.build import Builder, build_model, problem_size
-from planner.mip.inputs import ModelInputs, PolicyLimits
+from planner.mip.heuristics import lp_guided_siting_start
+from planner.mip.inputs import ModelInputs, PolicyLimits, TrainingInputs
+from planner.mip.reduce import expand_plan, reduce_inputs
 from planner.results import Plan
-from planner.roofline import load_workloads, serving_coefficients
+from planner.roofline import load_workloads, serving_coefficients, training_flops_per_chip
 from planner.scenario.load import scenario_hash
 from planner.scenario.schema import Scenario
 from planner.solve import SolveOptions, solve
@@ -85,8 +87,20 @@ def _unmet_penalty(scenario: Scenario) -> pd.Series:
 
 
 def _latency_cost(scenario: Scenario) -> pd.Series:
+    default = scenario.costs.latency_cost_usd_per_mtok_per_ms
     return _yearly_per_peak_token_rate(scenario, {
-        str(q): scenario.costs.latency_cost_usd_per_mtok_per_ms for q in scenario.service_classes})
+        str(q): default if cfg.latency_cost_usd_per_mtok_per_ms is None else cfg.latency_cost_usd_per_mtok_per_ms
+        for q, cfg in scenario.service_classes.items()})
+
+
+def _training_inputs(scenario: Scenario, chip_specs: pd.DataFrame) -> TrainingInputs | None:
+    cfg = scenario.demand.training
+    if cfg is None:
+        return None
+    need = training_demand(scenario)
+    return TrainingInputs(sustained_flops=need.sustained_flops, largest_run_flops=need.largest_run_flops,
+                          flops_per_chip=training_flops_per_chip(chip_specs, cfg.mfu).fillna(0.0),
+                          unmet_penalty_usd_per_flops_year=cfg.unmet_penalty_usd_per_pflops_year / 1e15)
 
 
 def _per_class(scenario: Scenario, field_name: str) -> pd.Series:
@@ -129,7 +143,7 @@ def prepare(scenario: Scenario, progress: Progress | None = None) -> Prepared:
         grid = grid_inputs(scenario.grid, sites)
     with timer.stage("latency"):
         budgets = _per_class(scenario, "rtt_budget_ms")
-        arcs = serve_arcs(regions, sites, budgets)
+        arcs = serve_arcs(regions, sites, budgets, _per_class(scenario, "max_candidate_sites"))
     with timer.stage("assemble"):
         demand_series = demand.set_index(["region", "service_class"])["tokens_per_s_peak"]
         inputs = ModelInputs(name=scenario.name, regions=regions, sites=sites, chips=chips,
@@ -137,9 +151,16 @@ def prepare(scenario: Scenario, progress: Progress | None = None) -> Prepared:
                              serve_arcs=arcs, unmet_penalty_usd_per_tokens_per_s_year=_unmet_penalty(scenario),
                              latency_cost_usd_per_tokens_per_s_ms_year=_latency_cost(scenario),
                              rtt_budget_ms=budgets, max_site_share=_per_class(scenario, "max_site_share"),
-                             cooling=cooling, grid=grid, policy=_policy_limits(scenario, policy))
+                             cooling=cooling, grid=grid, policy=_policy_limits(scenario, policy),
+                             training=_training_inputs(scenario, catalog.loc[chips.index]))
     return Prepared(scenario=scenario, scenario_hash=scenario_hash(scenario), regions=regions, demand=demand,
                     policy=policy, inputs=inputs, timings_s=timer.timings_s)
+
+
+def _policy_summary(prepared: Prepared) -> dict:
+    policy = prepared.policy
+    return {"pack": policy.pack, "date": policy.on_date.isoformat(), "tier": policy.tier,
+            "tpp_cap": prepared.inputs.policy.tpp_cap}
 
 
 def package_versions() -> dict[str, str]:
@@ -161,17 +182,20 @@ def options_for(scenario: Scenario, options: SolveOptions | None) -> SolveOption
 
 def solve_prepared(prepared: Prepared, options: SolveOptions | None = None, progress: Progress | None = None,
                    extra: Iterable[Builder] = ()) -> Plan:
-    """Build, solve, extract and verify the MIP of already prepared inputs."""
+    """Build, solve, extract and verify the MIP of already prepared inputs (after exact reductions, so
+    ``extra`` builders see the reduced inputs)."""
     options = options_for(prepared.scenario, options)
     timer = StageTimer(progress, dict(prepared.timings_s))
     with timer.stage("build"):
-        model = build_model(prepared.inputs, extra)
+        reduction = reduce_inputs(prepared.inputs)
+        model = build_model(reduction.inputs, extra)
     with timer.stage("solve"):
-        outcome = solve(model, options)
+        outcome = solve(model, options, start=lp_guided_siting_start)
     with timer.stage("extract"):
         metadata = {"versions": package_versions(), "solver": outcome.solver, "solver_options": options.as_dict(),
-                    "problem_size": problem_size(model), "policy_pack": prepared.policy.pack}
-        result = extract(model, prepared.inputs, outcome, prepared.scenario_hash, metadata)
+                    "problem_size": problem_size(model), "policy": _policy_summary(prepared)}
+        result = expand_plan(extract(model, reduction.inputs, outcome, prepared.scenario_hash, metadata),
+                             reduction, prepared.inputs)
     with timer.stage("verify"):
         verification = verify(result, prepared.inputs)
     result.metadata["verification"] = {"ok": verification.ok, "checks": list(verification.checks_run),

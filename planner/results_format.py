@@ -28,9 +28,28 @@ def _headline(plan) -> list[tuple[str, str]]:
         ("demand (peak)", f"{plan.demand_tokens_per_s / 1e6:,.2f} M tokens/s"),
         ("unmet demand", f"{plan.unmet_tokens_per_s / 1e6:,.3f} M tokens/s ({unmet_share:.1%})"
          if math.isfinite(unmet_share) else "n/a"),
+        *_training_headline(plan),
         *_grid_headline(plan),
-        ("export rules", str(plan.metadata.get("policy_pack", "n/a"))),
+        ("export rules", _policy_line(plan.metadata.get("policy"))),
     ]
+
+
+def _training_headline(plan) -> list[tuple[str, str]]:
+    training = plan.metadata.get("training")
+    if not training:
+        return []
+    return [("training", f"{training['provided_flops'] / 1e18:,.2f} of {training['sustained_flops'] / 1e18:,.2f} "
+             f"EFLOP/s sustained; largest run ({training['largest_run_flops'] / 1e18:,.2f} EFLOP/s) at "
+             f"{training['largest_run_site']}, shortfall {training['largest_run_shortfall_flops'] / 1e18:,.2f}")]
+
+
+def _policy_line(policy: dict | None) -> str:
+    if not policy:
+        return "n/a"
+    cap = policy.get("tpp_cap")
+    cap_text = f"national cap {cap / 1e6:,.0f}M TPP" if cap is not None else "no national TPP cap"
+    tier = f", tier {policy['tier']}" if policy.get("tier") else ""
+    return f"pack '{policy['pack']}' in force on {policy['date']}{tier}, {cap_text}"
 
 
 def _grid_headline(plan) -> list[tuple[str, str]]:

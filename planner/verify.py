@@ -215,7 +215,10 @@ def recompute_cost_usd(plan: Plan, inputs: ModelInputs) -> dict[str, float]:
     fleet_capex = plan.fleet["chip"].map(inputs.chips["capex_usd_per_year"]).astype(float) * plan.fleet["chips"]
     penalty = plan.unmet["service_class"].map(inputs.unmet_penalty_usd_per_tokens_per_s_year).astype(float)
     latency_rate = plan.serving["service_class"].map(inputs.latency_cost_usd_per_tokens_per_s_ms_year).astype(float)
+    training = plan.metadata.get("training", {})
+    training_shortfall = training.get("unmet_flops", 0.0) + training.get("largest_run_shortfall_flops", 0.0)
     return {
+        "training": training_shortfall * (inputs.training.unmet_penalty_usd_per_flops_year if inputs.training else 0.0),
         "siting": float((sites["fixed_cost_usd_per_year"] * plan.sites["is_open"]).sum()),
         "fleet": float(fleet_capex.sum()),
         "unmet": float((penalty * plan.unmet["unmet_tokens_per_s"]).sum()),
@@ -235,6 +238,23 @@ def check_cost(plan: Plan, inputs: ModelInputs) -> Iterator[Problem]:
                        f"objective {plan.objective_usd:,.0f}")
 
 
+def check_training(plan: Plan, inputs: ModelInputs) -> Iterator[Problem]:
+    """Training compute recomputed from the chips assigned to training; shortfalls must be reported."""
+    training, summary = inputs.training, plan.metadata.get("training")
+    if training is None or not summary:
+        return
+    rows = plan.allocation[plan.allocation["service_class"] == "training"]
+    site_flops = (rows["chips_serving"] * rows["chip"].map(training.flops_per_chip).astype(float)).groupby(rows["site"]).sum()
+    provided = float(site_flops.sum())
+    if provided + summary["unmet_flops"] < training.sustained_flops * (1 - REL_TOL) - 1.0:
+        yield _problem("training", "sustained", f"provided {provided:.4g} + unmet {summary['unmet_flops']:.4g} FLOP/s "
+                       f"< required {training.sustained_flops:.4g}")
+    at_site = float(site_flops.get(summary["largest_run_site"], 0.0))
+    if at_site + summary["largest_run_shortfall_flops"] < training.largest_run_flops * (1 - REL_TOL) - 1.0:
+        yield _problem("training", "largest_run", f"site {summary['largest_run_site']} trains at {at_site:.4g} FLOP/s, "
+                       f"below the largest run's {training.largest_run_flops:.4g} with no shortfall reported")
+
+
 CHECKS: dict[str, Callable[[Plan, ModelInputs], Iterator[Problem]]] = {
     "demand_balance": check_demand_balance,
     "latency": check_latency,
@@ -242,6 +262,7 @@ CHECKS: dict[str, Callable[[Plan, ModelInputs], Iterator[Problem]]] = {
     "power": check_power,
     "cooling": check_cooling,
     "grid": check_grid,
+    "training": check_training,
     "policy": check_policy,
     "cost": check_cost,
 }

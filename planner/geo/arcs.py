@@ -8,14 +8,19 @@ import pandas as pd
 from planner.geo.latency import rtt_matrix_ms
 
 
-def serve_arcs(regions: pd.DataFrame, sites: pd.DataFrame, rtt_budget_ms: pd.Series) -> pd.DataFrame:
-    """Arcs indexed by (region, service_class, site) with ``rtt_ms``, one per pair within the budget.
+def serve_arcs(regions: pd.DataFrame, sites: pd.DataFrame, rtt_budget_ms: pd.Series,
+               max_candidate_sites: pd.Series | None = None) -> pd.DataFrame:
+    """Arcs indexed by (region, service_class, site) with ``rtt_ms``, one per pair within the budget and,
+    where ``max_candidate_sites`` gives a number for the class, among that many nearest sites of the region.
 
     The RTT is taken from each region's population-weighted centroid to the site."""
     rtt = rtt_matrix_ms(regions[["lat", "lon"]], sites[["lat", "lon"]]).to_numpy()
+    rank = np.argsort(np.argsort(rtt, axis=1, kind="stable"), axis=1, kind="stable")
     frames = []
     for service_class, budget in rtt_budget_ms.items():
-        r_idx, s_idx = np.nonzero(rtt <= budget)
+        nearest = np.inf if max_candidate_sites is None else max_candidate_sites.get(service_class, np.inf)
+        nearest = np.inf if pd.isna(nearest) else nearest
+        r_idx, s_idx = np.nonzero((rtt <= budget) & (rank < nearest))
         frames.append(pd.DataFrame({"region": regions.index[r_idx], "service_class": service_class,
                                     "site": sites.index[s_idx], "rtt_ms": rtt[r_idx, s_idx]}))
     arcs = pd.concat(frames, ignore_index=True)

@@ -46,15 +46,27 @@ def _projected(lat: np.ndarray, lon: np.ndarray, mean_lat_deg: float | None = No
 
 
 def _kmeans_pp_init(points: np.ndarray, weights: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
-    first = int(np.argmax(weights))
-    centres = [points[first]]
+    """Weighted k-means++ seeding, keeping each point's squared distance to its nearest centre so far."""
+    centres = [points[int(np.argmax(weights))]]
+    d2 = ((points - centres[0]) ** 2).sum(-1)
     for _ in range(1, k):
-        d2 = np.min(((points[:, None, :] - np.asarray(centres)[None]) ** 2).sum(-1), axis=1)
         score = d2 * weights
         if score.sum() <= 0:
             break
         centres.append(points[rng.choice(len(points), p=score / score.sum())])
+        d2 = np.minimum(d2, ((points - centres[-1]) ** 2).sum(-1))
     return np.asarray(centres)
+
+
+def _weighted_centres(points: np.ndarray, weights: np.ndarray, labels: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """Weighted mean of each cluster's points (vectorised); an empty cluster keeps its old centre."""
+    mass = np.bincount(labels, weights=weights, minlength=len(centres))
+    sums = np.column_stack([np.bincount(labels, weights=weights * points[:, d], minlength=len(centres))
+                            for d in range(points.shape[1])])
+    updated = centres.copy()
+    filled = mass > 0
+    updated[filled] = sums[filled] / mass[filled, None]
+    return updated
 
 
 def weighted_kmeans(points: np.ndarray, weights: np.ndarray, k: int, seed: int = 0) -> np.ndarray:
@@ -69,10 +81,7 @@ def weighted_kmeans(points: np.ndarray, weights: np.ndarray, k: int, seed: int =
         if np.array_equal(new_labels, labels) and iteration > 0:
             break
         labels = new_labels
-        for c in range(len(centres)):
-            member = labels == c
-            if member.any():
-                centres[c] = np.average(points[member], axis=0, weights=weights[member])
+        centres = _weighted_centres(points, weights, labels, centres)
     _, labels = np.unique(labels, return_inverse=True)
     return labels
 
@@ -102,9 +111,8 @@ def demand_regions(country_iso3: str, count: int, min_city_population: int = 0, 
     if members.empty:
         raise _no_cities(country_iso3, min_city_population)
     members = members.assign(region_index=_labels(members, method, count, seed))
-    groups = [group for _, group in members.groupby("region_index")]
-    table = pd.DataFrame([_region_row(group) for group in groups])
-    table["land_share"] = _land_shares(country_iso3, members, len(groups))
+    table = _region_rows(members)
+    table["land_share"] = _land_shares(country_iso3, members, len(table))
     national = int(countries().loc[country_iso3, "population"])
     table["population"] = _allocate_population(table["urban_population"].to_numpy(float),
                                                table["land_share"].to_numpy(float), national, rural_area_share)
@@ -194,22 +202,33 @@ def standard_utc_offset_h(timezone: str, lon: float) -> float:
     return float(min(offsets))
 
 
-def _region_row(group: pd.DataFrame) -> dict:
-    weights = group["population"].to_numpy(float)
-    largest = group.loc[group["population"].idxmax()]
-    timezone = str(group.groupby("timezone")["population"].sum().idxmax())
-    lon = float(np.average(group["lon"], weights=weights))
-    return {
-        "urban_population": float(weights.sum()),
-        "lat": float(np.average(group["lat"], weights=weights)),
+def _heaviest(members: pd.DataFrame, column: str) -> pd.Series:
+    """Per region, the value of ``column`` holding most of the region's city population."""
+    weight = members.groupby(["region_index", column])["population"].sum().reset_index()
+    top = weight.sort_values(["region_index", "population"], ascending=[True, False], kind="stable")
+    return top.drop_duplicates("region_index").set_index("region_index")[column]
+
+
+def _region_rows(members: pd.DataFrame) -> pd.DataFrame:
+    """One row per region (in region_index order), aggregated in a few vectorised group-bys."""
+    grouped = members.groupby("region_index")
+    urban = grouped["population"].sum().astype(float)
+    weighted = members[["lat", "lon"]].mul(members["population"], axis=0).groupby(members["region_index"]).sum()
+    largest = members.loc[grouped["population"].idxmax(), ["region_index", "name"]].set_index("region_index")["name"]
+    timezone = _heaviest(members, "timezone").astype(str)
+    lon = weighted["lon"] / urban
+    offsets = {tz: standard_utc_offset_h(tz, float(lon[timezone == tz].mean())) for tz in timezone.unique()}
+    return pd.DataFrame({
+        "urban_population": urban,
+        "lat": weighted["lat"] / urban,
         "lon": lon,
-        "largest_city": str(largest["name"]),
-        "admin1": str(group.groupby(group["admin1"].fillna("00"))["population"].sum().idxmax()),
+        "largest_city": largest.astype(str),
+        "admin1": _heaviest(members.assign(admin1=members["admin1"].fillna("00")), "admin1").astype(str),
         "timezone": timezone,
-        "utc_offset_h": standard_utc_offset_h(timezone, lon),
-        "n_cities": int(len(group)),
-        "cities": tuple(group["name"].astype(str)),
-    }
+        "utc_offset_h": timezone.map(offsets).astype(float),
+        "n_cities": grouped.size().astype(int),
+        "cities": grouped["name"].agg(lambda names: tuple(names.astype(str))),
+    }).reset_index(drop=True)
 
 
 def _unique_names(largest_cities: pd.Series) -> list[str]:

@@ -17,12 +17,13 @@ from planner.mip.components.power_cooling import add_power_cooling
 from planner.mip.components.serving import add_serving
 from planner.mip.components.sets import add_sets
 from planner.mip.components.siting import add_siting
+from planner.mip.components.training import add_training
 from planner.mip.inputs import ModelInputs
 
 Builder = Callable[[pyo.ConcreteModel, ModelInputs], None]
 
-BUILDERS: tuple[Builder, ...] = (add_sets, add_siting, add_fleet, add_serving, add_power_cooling, add_grid,
-                                 add_policy)
+BUILDERS: tuple[Builder, ...] = (add_sets, add_siting, add_fleet, add_serving, add_training, add_power_cooling,
+                                 add_grid, add_policy)
 
 
 def build_model(inputs: ModelInputs, extra: Iterable[Builder] = ()) -> pyo.ConcreteModel:

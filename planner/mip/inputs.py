@@ -37,6 +37,20 @@ class PolicyLimits:
 
 
 @dataclass(frozen=True)
+class TrainingInputs:
+    """National training requirement (see ``mip/components/training.py``)."""
+
+    sustained_flops: float
+    """Training compute the country needs on average [FLOP/s]."""
+    largest_run_flops: float
+    """Rate of the largest run, which must sit at one site [FLOP/s]."""
+    flops_per_chip: pd.Series
+    """index chip: sustained model FLOP/s one chip delivers in training (roofline x MFU)."""
+    unmet_penalty_usd_per_flops_year: float
+    """Yearly cost of one FLOP/s of training requirement left unmet (sustained or at the largest run's site)."""
+
+
+@dataclass(frozen=True)
 class GridInputs:
     """What the grid can carry (see ``mip/components/grid.py``); nodal or zonal fields as the kind needs."""
 
@@ -89,6 +103,7 @@ class ModelInputs:
     """index (site, cooling): COOLING_COLUMNS (PUE at the site's climate, capex per MW of IT and year, water)."""
     policy: PolicyLimits = PolicyLimits()
     grid: GridInputs | None = None
+    training: TrainingInputs | None = None
 
     def __post_init__(self) -> None:
         problems = list(_consistency_problems(self))

@@ -62,6 +62,11 @@ class TrainingConfig(StrictModel):
     """Largest-run equivalents of pre-training per year [runs/year]."""
     fine_tuning_share: float = Field(0.0, ge=0, lt=1)
     """Share of all training compute spent on fine-tuning, post-training and experiments [-]."""
+    mfu: float | None = Field(None, gt=0, le=1)
+    """Model FLOPs utilisation of training runs [-]; None = the roofline kernel's model of a large run."""
+    unmet_penalty_usd_per_pflops_year: float = Field(300_000.0, gt=0)
+    """Yearly value of one PFLOP/s of training compute left unmet (sustained, or missing at the largest
+    run's site) [USD per PFLOP/s-year]."""
 
 
 class DemandConfig(StrictModel):
@@ -94,6 +99,11 @@ class ServiceClassConfig(StrictModel):
     """Workload profile (data/workloads) that sets models, token mix and latency targets; None = the class name."""
     unmet_penalty_usd_per_mtok: float | None = Field(None, gt=0)
     """Value of this class's demand left unserved [USD per million tokens]; None = costs.unmet_penalty_usd_per_mtok."""
+    latency_cost_usd_per_mtok_per_ms: float | None = Field(None, ge=0)
+    """Quality cost of round-trip time for this class [USD/Mtok/ms]; None = costs.latency_cost_usd_per_mtok_per_ms."""
+    max_candidate_sites: int | None = Field(None, ge=1)
+    """Keep only this many nearest sites within the RTT budget per region (None = every site in budget); a
+    neighbourhood restriction that shrinks national-scale models and may raise the optimum slightly."""
     max_site_share: float = Field(1.0, gt=0, le=1)
     """Redundancy: most of a region's demand in this class one site may carry [-] (0.5 = at least two sites)."""
 

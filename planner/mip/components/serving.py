@@ -1,4 +1,15 @@
-"""Routing demand to sites within latency budgets, with explicit, penalised unmet demand."""
+"""Routing demand to sites within latency budgets, with explicit, penalised unmet demand.
+
+Linking serving to open sites has two forms. Disaggregated (one row per arc,
+serve[r,q,s] <= share[q] * demand[r,q] * open_site[s]) gives the tightest LP relaxation; with many arcs
+its rows dominate the LP, so classes are written per arc, fewest arcs first, up to
+``DISAGGREGATED_LINKING_MAX_ARCS`` rows; for the other classes the redundancy limit is a variable bound and
+the link two families of aggregated rows, sums of the disaggregated ones:
+per (site, class)   sum_r serve[r,q,s] <= (sum_r share[q] * demand[r,q]) * open_site[s], and
+per (region, class) sum_s serve[r,q,s] <= share[q] * demand[r,q] * sum_s open_site[s] (a region needs
+1/share open sites in reach to be fully served, which keeps site opening costs in the LP bound).
+Both forms have the same integer solutions.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +19,18 @@ import pyomo.environ as pyo
 
 from planner.mip.inputs import TOKENS_SCALE, USD_SCALE, ModelInputs
 
+DISAGGREGATED_LINKING_MAX_ARCS = 20_000
+
 
 def add_serving(m: pyo.ConcreteModel, inputs: ModelInputs) -> None:
-    """serve[r,q,s] >= 0 on SERVE_ARCS; unmet[r,q] >= 0; demand balance; site capacity per class;
-    serve[r,q,s] <= max_site_share[q] * demand[r,q] * open_site[s] (redundancy; also tightens the LP
-    relaxation); penalty on unmet."""
+    """serve[r,q,s] in [0, max_site_share[q] * demand[r,q]] on SERVE_ARCS; unmet[r,q] >= 0; demand balance;
+    site capacity per class; links to open sites (see the module docstring); penalty on unmet."""
     demand = inputs.demand_tokens_per_s / TOKENS_SCALE
     thr = inputs.throughput_tokens_per_s / TOKENS_SCALE
+    share = inputs.max_site_share
     m.serve_ktokens_per_s = pyo.Var(m.SERVE_ARCS, domain=pyo.NonNegativeReals,
-                                    doc="peak demand of (r,q) served at site s [ktokens/s]")
+                                    bounds=lambda m, r, q, s: (0, share[q] * demand[r, q]),
+                                    doc="peak demand of (r,q) served at site s, at most max_site_share[q] of it [ktokens/s]")
     m.unmet_ktokens_per_s = pyo.Var(m.DEMANDS, domain=pyo.NonNegativeReals,
                                     bounds=lambda m, r, q: (0, demand[r, q]),
                                     doc="peak demand of (r,q) left unserved [ktokens/s]")
@@ -37,17 +51,46 @@ def add_serving(m: pyo.ConcreteModel, inputs: ModelInputs) -> None:
         site_classes, rule=lambda m, s, q: sum(m.serve_ktokens_per_s[r, q, s] for r in arcs_at[s, q])
         <= sum(thr[s, k, q] * m.chips_serving[s, k, q] for k in chips_for[s, q]),
         doc="sum_r serve[r,q,s] <= sum_k thr[s,k,q] * chips_serving[s,k,q] [ktokens/s]")
-    share = inputs.max_site_share
-    m.serve_at_open_site = pyo.Constraint(
-        m.SERVE_ARCS, rule=lambda m, r, q, s: m.serve_ktokens_per_s[r, q, s]
-        <= share[q] * demand[r, q] * m.open_site[s],
-        doc="serve[r,q,s] <= max_site_share[q] * demand[r,q] * open_site[s] [ktokens/s]")
+    _add_open_site_links(m, inputs, sites_of, arcs_at)
     penalty = inputs.unmet_penalty_usd_per_tokens_per_s_year * TOKENS_SCALE / USD_SCALE
     m.unmet_cost_musd = pyo.Expression(
         expr=sum(penalty[q] * m.unmet_ktokens_per_s[r, q] for r, q in m.DEMANDS),
         doc="penalty for unserved peak demand [MUSD/year]")
     m.cost_terms.append(m.unmet_cost_musd)
     _add_latency_cost(m, inputs)
+
+
+def disaggregated_classes(arcs_per_class: dict[str, int]) -> set[str]:
+    """Classes whose links are written per arc: the classes with the fewest arcs, within the row budget."""
+    chosen, rows = set(), 0
+    for q, n in sorted(arcs_per_class.items(), key=lambda item: item[1]):
+        if rows + n > DISAGGREGATED_LINKING_MAX_ARCS:
+            break
+        chosen.add(q)
+        rows += n
+    return chosen
+
+
+def _add_open_site_links(m: pyo.ConcreteModel, inputs: ModelInputs, sites_of: dict, arcs_at: dict) -> None:
+    demand, share = inputs.demand_tokens_per_s / TOKENS_SCALE, inputs.max_site_share
+    arcs_per_class = defaultdict(int)
+    for _, q, _ in m.SERVE_ARCS:
+        arcs_per_class[q] += 1
+    per_arc = disaggregated_classes(arcs_per_class)
+    m.serve_at_open_site = pyo.Constraint(
+        [arc for arc in m.SERVE_ARCS if arc[1] in per_arc],
+        rule=lambda m, r, q, s: m.serve_ktokens_per_s[r, q, s] <= share[q] * demand[r, q] * m.open_site[s],
+        doc="serve[r,q,s] <= max_site_share[q] * demand[r,q] * open_site[s] [ktokens/s]")
+    reach = {(s, q): sum(share[q] * demand[r, q] for r in rs) for (s, q), rs in arcs_at.items() if q not in per_arc}
+    m.site_serves_only_if_open = pyo.Constraint(
+        sorted(reach), rule=lambda m, s, q: sum(m.serve_ktokens_per_s[r, q, s] for r in arcs_at[s, q])
+        <= reach[s, q] * m.open_site[s],
+        doc="sum_r serve[r,q,s] <= (sum_r max_site_share[q] * demand[r,q]) * open_site[s] [ktokens/s]")
+    m.region_served_by_open_sites = pyo.Constraint(
+        [key for key in m.DEMANDS if sites_of[key] and key[1] not in per_arc],
+        rule=lambda m, r, q: sum(m.serve_ktokens_per_s[r, q, s] for s in sites_of[r, q])
+        <= share[q] * demand[r, q] * sum(m.open_site[s] for s in sites_of[r, q]),
+        doc="sum_s serve[r,q,s] <= max_site_share[q] * demand[r,q] * sum_s open_site[s] [ktokens/s]")
 
 
 def _add_latency_cost(m: pyo.ConcreteModel, inputs: ModelInputs) -> None:

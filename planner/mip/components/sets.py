@@ -8,7 +8,8 @@ from planner.mip.inputs import ModelInputs
 
 
 def add_sets(m: pyo.ConcreteModel, inputs: ModelInputs) -> None:
-    """REGIONS, SITES, CHIPS, SERVICE_CLASSES, DEMANDS[r,q], SERVE_ARCS[r,q,s], CAPACITY[s,k,q], SITE_CHIPS[s,k]."""
+    """REGIONS, SITES, CHIPS, SERVICE_CLASSES, DEMANDS[r,q], SERVE_ARCS[r,q,s], CAPACITY[s,k,q], SITE_CHIPS[s,k],
+    TRAINING_CHIPS[s,k]."""
     thr_index = inputs.throughput_tokens_per_s.index
     m.REGIONS = pyo.Set(initialize=list(inputs.regions.index), ordered=True, doc="demand regions")
     m.SITES = pyo.Set(initialize=list(inputs.sites.index), ordered=True, doc="candidate sites")
@@ -22,3 +23,7 @@ def add_sets(m: pyo.ConcreteModel, inputs: ModelInputs) -> None:
                          doc="(site, chip, service_class) where the chip can serve the class at the site")
     site_chips = sorted(set(zip(thr_index.get_level_values("site"), thr_index.get_level_values("chip"))))
     m.SITE_CHIPS = pyo.Set(dimen=2, initialize=site_chips, ordered=True, doc="(site, chip) that may be bought")
+    training = inputs.training
+    trainers = set() if training is None else set(training.flops_per_chip.index[training.flops_per_chip > 0])
+    m.TRAINING_CHIPS = pyo.Set(dimen=2, initialize=[(s, k) for s, k in site_chips if k in trainers], ordered=True,
+                               doc="(site, chip) that may be assigned to training")

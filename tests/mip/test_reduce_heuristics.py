@@ -1,0 +1,78 @@
+"""Exact reductions keep the optimum; the LP-guided start gives HiGHS a feasible plan."""
+
+from dataclasses import replace
+
+import pandas as pd
+import pytest
+
+from known_answers import two_towns
+from random_instances import random_siting
+from planner.extract import extract
+from planner.mip.build import build_model
+from planner.mip.heuristics import lp_guided_siting_start, sites_carrying
+from planner.mip.reduce import expand_plan, poolable_classes, reduce_inputs
+from planner.solve import SolveOptions, solve
+from planner.verify import verify
+
+pytestmark = pytest.mark.solver
+
+EXACT = SolveOptions(mip_gap=0.0, rounding_start=False)
+
+
+def everywhere(inputs):
+    """Both regions may use both sites (the sites sit next to each other), latency free: poolable."""
+    arcs = pd.DataFrame({"rtt_ms": 5.0}, index=pd.MultiIndex.from_product(
+        [["North", "South"], ["interactive"], ["A", "B"]], names=["region", "service_class", "site"]))
+    return replace(inputs, serve_arcs=arcs, sites=inputs.sites.assign(lat=[5.0, 5.0]),
+                   regions=inputs.regions.assign(lat=[5.0, 5.0]))
+
+
+def test_pooling_keeps_the_optimum_and_expands_to_a_verified_plan():
+    inputs = everywhere(two_towns(max_grid_mw=(0.006, 0.02)))
+    assert poolable_classes(inputs) == ["interactive"]
+    reduction = reduce_inputs(inputs)
+    assert len(reduction.inputs.demand_tokens_per_s) == 1
+    pooled_model, plain_model = build_model(reduction.inputs), build_model(inputs)
+    pooled, plain = solve(pooled_model, EXACT), solve(plain_model, EXACT)
+    assert pooled.objective == pytest.approx(plain.objective, rel=1e-9)
+    plan = expand_plan(extract(pooled_model, reduction.inputs, pooled, "h"), reduction, inputs)
+    assert set(plan.serving["region"]) == {"North", "South"}
+    assert plan.metadata["pooled_classes"] == ["interactive"]
+    assert verify(plan, inputs).ok, str(verify(plan, inputs))
+
+
+def test_latency_cost_or_redundancy_prevents_pooling():
+    inputs = everywhere(two_towns())
+    priced = replace(inputs, latency_cost_usd_per_tokens_per_s_ms_year=pd.Series({"interactive": 1.0}))
+    shared = replace(inputs, max_site_share=pd.Series({"interactive": 0.5}))
+    assert poolable_classes(priced) == [] and poolable_classes(shared) == []
+    assert poolable_classes(two_towns()) == []  # not every pair is within reach
+
+
+@pytest.mark.unit
+def test_sites_carrying_takes_the_largest_first():
+    loads = {"a": 50.0, "b": 30.0, "c": 15.0, "d": 5.0, "e": 0.0}
+    assert sites_carrying(loads, 0.5) == {"a"}
+    assert sites_carrying(loads, 0.8) == {"a", "b"}
+    assert sites_carrying(loads, 1.0) == {"a", "b", "c", "d"}
+
+
+def test_lp_guided_start_is_feasible_and_the_solve_reaches_the_optimum():
+    inputs = random_siting(n_regions=60, n_sites=20, seed=3)
+    model = build_model(inputs)
+    assert lp_guided_siting_start(model, SolveOptions(), deadline=float("inf"))
+    start_plan = extract(model, inputs, solve_outcome_of(model), "h")
+    assert verify(start_plan, inputs).ok
+    exact = solve(build_model(inputs), EXACT)
+    started = solve(model, SolveOptions(mip_gap=0.0), start=lp_guided_siting_start)
+    assert started.objective == pytest.approx(exact.objective, rel=1e-6)
+
+
+def solve_outcome_of(model):
+    """A SolveOutcome describing the values already loaded in ``model`` (for extraction)."""
+    import pyomo.environ as pyo
+
+    from planner.solve import SolveOutcome, Termination
+
+    value = pyo.value(model.total_cost_musd)
+    return SolveOutcome(Termination.TIME_LIMIT, True, value, float("nan"), float("inf"), 0.0, "start")
