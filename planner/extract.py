@@ -91,8 +91,8 @@ def _grid_lines(m: pyo.ConcreteModel, inputs: ModelInputs) -> pd.DataFrame:
         rows = [(l, pyo.value(m.new_flow_mw[l]), inputs.grid.line_headroom_mw[l]) for l in m.GRID_LINES]
     elif hasattr(m, "transfer_mw"):
         lines = inputs.grid.transfer_lines
-        rows = [(l, _value(m.transfer_mw[l]), lines.at[l, "forward_mw" if _value(m.transfer_mw[l]) >= 0 else "reverse_mw"])
-                for l in m.TRANSFER_LINES]
+        flows = {l: pyo.value(m.transfer_mw[l]) for l in m.TRANSFER_LINES}
+        rows = [(l, flow, lines.at[l, "forward_mw" if flow >= 0 else "reverse_mw"]) for l, flow in flows.items()]
     else:
         return pd.DataFrame(columns=columns + ["loading_share"])
     table = pd.DataFrame(rows, columns=columns)

@@ -38,9 +38,10 @@ def _training_headline(plan) -> list[tuple[str, str]]:
     training = plan.metadata.get("training")
     if not training:
         return []
-    return [("training", f"{training['provided_flops'] / 1e18:,.2f} of {training['sustained_flops'] / 1e18:,.2f} "
-             f"EFLOP/s sustained; largest run ({training['largest_run_flops'] / 1e18:,.2f} EFLOP/s) at "
-             f"{training['largest_run_site']}, shortfall {training['largest_run_shortfall_flops'] / 1e18:,.2f}")]
+    return [("training", f"{training['provided_flops'] / 1e18:,.2f} EFLOP/s provided for "
+             f"{training['sustained_flops'] / 1e18:,.2f} sustained (unmet {training['unmet_flops'] / 1e18:,.2f}); "
+             f"largest run {training['largest_run_flops'] / 1e18:,.2f} at {training['largest_run_site']} "
+             f"(shortfall {training['largest_run_shortfall_flops'] / 1e18:,.2f})")]
 
 
 def _policy_line(policy: dict | None) -> str:

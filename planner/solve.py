@@ -41,10 +41,10 @@ class SolveOptions:
     random_seed: int = 0
     verbose: bool = False
     rounding_start: bool = True
-    """Before the MIP, solve its LP relaxation, fix general integers at their rounded-down LP values and
-    solve for the rest: a feasible start whenever fewer units never break a constraint (as in siting,
-    where unmet demand absorbs the difference). Large chip counts make it near-optimal; HiGHS's own
-    heuristics often find nothing comparable on national-scale models."""
+    """Before the MIP, solve its LP relaxation, raise the lower bound of every general integer to its
+    rounded-down LP value and solve that restricted MIP for a start: with large integer counts (chips) the
+    LP's rounding is close to optimal, and the restricted problem is far easier than the whole one. HiGHS's
+    own heuristics often find nothing comparable on national-scale siting models."""
     highs_options: tuple[tuple[str, object], ...] = field(default_factory=tuple)
 
     def as_dict(self) -> dict:
@@ -128,12 +128,14 @@ def solve_relaxation(model: pyo.ConcreteModel, options: SolveOptions) -> bool:
 
 
 def rounding_start(model: pyo.ConcreteModel, options: SolveOptions, deadline: float) -> bool:
-    """Load a feasible point built from the rounded-down LP relaxation into ``model``; False if none."""
+    """Load a feasible point of the MIP restricted to general integers at or above their rounded-down LP
+    values into ``model``; False if none was found in time."""
     integers = _general_integers(model)
     if not integers or not solve_relaxation(model, options):
         return False
+    lower_bounds = [v.lb for v in integers]
     for v in integers:
-        v.fix(math.floor((v.value or 0.0) + 1e-6))
+        v.setlb(max(v.lb or 0.0, math.floor((v.value or 0.0) + 1e-6)))
     try:
         budget = max(1.0, min(60.0, 0.25 * (deadline - time.perf_counter())))
         results = _configured_highs(replace(options, time_limit_s=budget, mip_gap=options.mip_gap)).solve(model)
@@ -141,8 +143,8 @@ def rounding_start(model: pyo.ConcreteModel, options: SolveOptions, deadline: fl
         if found:
             results.solution_loader.load_vars()
     finally:
-        for v in integers:
-            v.unfix()
+        for v, lb in zip(integers, lower_bounds):
+            v.setlb(lb)
     log.info("rounding start: %s", "found" if found else "none")
     return found
 

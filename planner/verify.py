@@ -215,6 +215,10 @@ def recompute_cost_usd(plan: Plan, inputs: ModelInputs) -> dict[str, float]:
     fleet_capex = plan.fleet["chip"].map(inputs.chips["capex_usd_per_year"]).astype(float) * plan.fleet["chips"]
     penalty = plan.unmet["service_class"].map(inputs.unmet_penalty_usd_per_tokens_per_s_year).astype(float)
     latency_rate = plan.serving["service_class"].map(inputs.latency_cost_usd_per_tokens_per_s_ms_year).astype(float)
+    transfer_loss = 0.0
+    if inputs.grid is not None and inputs.grid.transfer_lines is not None and not plan.grid_lines.empty:
+        loss_rate = plan.grid_lines["line"].map(inputs.grid.transfer_lines["loss_cost_usd_per_mw_year"]).astype(float)
+        transfer_loss = float((loss_rate * plan.grid_lines["flow_mw"].abs()).sum())
     training = plan.metadata.get("training", {})
     training_shortfall = training.get("unmet_flops", 0.0) + training.get("largest_run_shortfall_flops", 0.0)
     return {
@@ -228,6 +232,7 @@ def recompute_cost_usd(plan: Plan, inputs: ModelInputs) -> dict[str, float]:
                              for s, c, it in zip(plan.sites.index, plan.sites["cooling"], plan.sites["it_mw"]) if c)),
         "grid": float((sites["grid_capex_usd_per_mw_year"] * plan.sites["grid_mw"]).sum()),
         "energy": float((sites["energy_usd_per_mw_year"] * plan.sites["grid_mw"]).sum()),
+        "transfer_loss": transfer_loss,
     }
 
 

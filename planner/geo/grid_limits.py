@@ -22,6 +22,8 @@ from planner.resources import data_path
 from planner.scenario.schema import GridConfig
 
 NETWORKS = {"gb_nodal": load_gb_nodal, "india_zonal": load_india_zonal}
+# Global Transmission Database "Input - Config": HVAC line losses 0.675% per 100 km (data/grid/PROVENANCE.md).
+HVAC_LOSS_SHARE_PER_KM = 0.00675 / 100
 VARIABLE_TECHNOLOGIES = ("Wind farm", "Solar")
 
 
@@ -80,11 +82,16 @@ def nodal_grid_inputs(network: GridNetwork, sites: pd.DataFrame, config: GridCon
 
 
 def zonal_grid_inputs(network: GridNetwork, sites: pd.DataFrame, config: GridConfig) -> GridInputs:
+    """Transfers lose energy in proportion to corridor length; the loss is priced at the sites' mean energy
+    rate, which also keeps flows from wandering between zones at no cost."""
     share = config.transfer_available_share
     lines = network.lines
+    loss_share = lines["length_km"].fillna(0.0) * HVAC_LOSS_SHARE_PER_KM
     transfer = pd.DataFrame({"from_zone": lines["bus0"], "to_zone": lines["bus1"],
                              "forward_mw": lines["flow_max_mw"] * share,
-                             "reverse_mw": lines["flow_max_reverse_mw"] * share}, index=lines.index)
+                             "reverse_mw": lines["flow_max_reverse_mw"] * share,
+                             "loss_cost_usd_per_mw_year": loss_share * float(sites["energy_usd_per_mw_year"].mean())},
+                            index=lines.index)
     return GridInputs(kind="zonal", site_zone=_site_nodes(network, sites, config).rename("zone"),
                       zone_headroom_mw=_zone_headroom(network, config), max_site_mw=config.max_site_mw,
                       transfer_lines=transfer, network=network)
@@ -98,7 +105,8 @@ def grid_inputs(config: GridConfig, sites: pd.DataFrame) -> GridInputs | None:
         return GridInputs(kind="zonal", site_zone=pd.Series("all", index=sites.index, name="zone"),
                           zone_headroom_mw=pd.Series({"all": math.inf}).rename_axis("zone"),
                           max_site_mw=config.max_site_mw,
-                          transfer_lines=pd.DataFrame(columns=["from_zone", "to_zone", "forward_mw", "reverse_mw"]))
+                          transfer_lines=pd.DataFrame(columns=["from_zone", "to_zone", "forward_mw", "reverse_mw",
+                                                               "loss_cost_usd_per_mw_year"]))
     network = load_network(config.network)
     build = nodal_grid_inputs if network.kind is GridKind.NODAL else zonal_grid_inputs
     return build(network, sites, config)

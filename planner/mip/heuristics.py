@@ -15,7 +15,7 @@ import pyomo.environ as pyo
 
 from planner.solve import SolveOptions, rounding_start, solve_relaxation
 
-KEPT_LOAD_SHARES = (0.5, 0.7, 0.9)
+KEPT_LOAD_SHARES = (0.8, 0.9, 0.97)
 
 
 def sites_carrying(load_mw: dict[str, float], share: float) -> set[str]:

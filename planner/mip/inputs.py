@@ -71,7 +71,8 @@ class GridInputs:
     line_headroom_mw: pd.Series | None = None
     """Nodal, index line: flow the line can still carry in either direction [MW]."""
     transfer_lines: pd.DataFrame | None = None
-    """Zonal, index line: from_zone, to_zone, forward_mw, reverse_mw available to new load."""
+    """Zonal, index line: from_zone, to_zone, forward_mw, reverse_mw available to new load, and
+    loss_cost_usd_per_mw_year (energy lost per MW transferred for a year)."""
     network: object | None = None
     """The ``GridNetwork`` these limits come from; not read by the MIP, kept for independent re-checks."""
 

@@ -25,7 +25,8 @@ def solve_inputs(inputs):
 
 
 def zonal(headroom: dict[str, float], max_site_mw=None, site_zone=("Z1", "Z2")) -> GridInputs:
-    lines = pd.DataFrame({"from_zone": ["Z1"], "to_zone": ["Z2"], "forward_mw": [0.0], "reverse_mw": [0.0]},
+    lines = pd.DataFrame({"from_zone": ["Z1"], "to_zone": ["Z2"], "forward_mw": [0.0], "reverse_mw": [0.0],
+                          "loss_cost_usd_per_mw_year": [0.0]},
                          index=pd.Index(["Z1-Z2"], name="line"))
     return GridInputs(kind="zonal", site_zone=pd.Series(list(site_zone), index=["A", "B"]),
                       zone_headroom_mw=pd.Series(headroom).rename_axis("zone"), max_site_mw=max_site_mw,

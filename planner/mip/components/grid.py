@@ -4,7 +4,8 @@
 - nodal (DC power flow): new line flows sum_s sensitivity[l,s] * grid_mw[s] within +-line_headroom_mw[l],
   the new load supplied by generator buses in fixed shares; each zone's new load within its headroom;
 - zonal (transport): new supply in each zone up to its headroom, inter-zone transfers within the capacity
-  available to new load, and each zone's balance: supply + imports - exports = its sites' load.
+  available to new load, and each zone's balance: supply + imports - exports = its sites' load; transfers
+  pay for their line losses.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections import defaultdict
 
 import pyomo.environ as pyo
 
-from planner.mip.inputs import GridInputs, ModelInputs
+from planner.mip.inputs import USD_SCALE, GridInputs, ModelInputs
 
 SENSITIVITY_TOL = 1e-4  # MW per MW; smaller sensitivities are numerical noise of the PTDF
 
@@ -70,11 +71,20 @@ def _add_zonal_transport(m: pyo.ConcreteModel, grid: GridInputs) -> None:
     m.zone_supply_mw = pyo.Var(m.GRID_ZONES, domain=pyo.NonNegativeReals,
                                bounds=lambda m, z: (0, grid.zone_headroom_mw[z]),
                                doc="new supply for data-centre load from zone z's own generation [MW]")
-    m.transfer_mw = pyo.Var(m.TRANSFER_LINES, bounds=lambda m, l: (-lines.at[l, "reverse_mw"], lines.at[l, "forward_mw"]),
-                            doc="transfer on corridor l, positive from_zone -> to_zone [MW]")
+    m.transfer_forward_mw = pyo.Var(m.TRANSFER_LINES, bounds=lambda m, l: (0, lines.at[l, "forward_mw"]),
+                                    doc="transfer on corridor l from from_zone to to_zone [MW]")
+    m.transfer_reverse_mw = pyo.Var(m.TRANSFER_LINES, bounds=lambda m, l: (0, lines.at[l, "reverse_mw"]),
+                                    doc="transfer on corridor l from to_zone to from_zone [MW]")
+    m.transfer_mw = pyo.Expression(m.TRANSFER_LINES, rule=lambda m, l: m.transfer_forward_mw[l] - m.transfer_reverse_mw[l],
+                                   doc="net transfer on corridor l, positive from_zone -> to_zone [MW]")
     m.zone_balance = pyo.Constraint(
         m.GRID_ZONES, rule=lambda m, z: m.zone_supply_mw[z]
         + sum(m.transfer_mw[l] for l in lines.index[lines["to_zone"] == z])
         - sum(m.transfer_mw[l] for l in lines.index[lines["from_zone"] == z])
         == sum(m.grid_mw[s] for s in members[z]),
         doc="zone_supply_mw[z] + imports - exports = sum_{s in z} grid_mw[s] [MW]")
+    loss = lines["loss_cost_usd_per_mw_year"] / USD_SCALE
+    m.transfer_loss_cost_musd = pyo.Expression(
+        expr=sum(loss[l] * (m.transfer_forward_mw[l] + m.transfer_reverse_mw[l]) for l in m.TRANSFER_LINES),
+        doc="energy lost on inter-zone transfers [MUSD/year]")
+    m.cost_terms.append(m.transfer_loss_cost_musd)
