@@ -44,7 +44,7 @@ def dispatchable_supply_weights(network: GridNetwork) -> pd.Series:
 def _site_nodes(network: GridNetwork, sites: pd.DataFrame, config: GridConfig) -> pd.Series:
     nearest = (nearest_bus(network, sites["lat"].to_numpy(), sites["lon"].to_numpy(), config.min_bus_voltage_kv)
                if network.kind is GridKind.NODAL else zone_of_point(network, sites["lat"].to_numpy(), sites["lon"].to_numpy()))
-    given = sites["grid_node"].to_numpy()
+    given = [None if pd.isna(g) else g for g in sites["grid_node"]]
     nodes = [type(n)(g) if g is not None and _is_node(network, g) else n for g, n in zip(given, nearest)]
     unknown = [(site, g) for site, g in zip(sites.index, given) if g is not None and not _is_node(network, g)]
     if unknown:

@@ -12,6 +12,7 @@ from functools import lru_cache
 import pandas as pd
 
 from planner.geo.climate import climate_of
+from planner.geo.site_sources import all_sites
 from planner.resources import data_path
 from planner.scenario.schema import Scenario
 from planner.units import HOURS_PER_YEAR, capital_recovery_factor
@@ -35,7 +36,7 @@ def candidate_sites(scenario: Scenario) -> pd.DataFrame:
     energy_mwh_per_mw_year = HOURS_PER_YEAR * costs.power_utilisation_share
     country_cdd = None
     rows = []
-    for site in scenario.sites:
+    for site in all_sites(scenario):
         if site.cdd19_per_year is None and country_cdd is None:
             country_cdd = float(climate_of(scenario.country_iso3)["cdd19_per_year"])
         price = site.energy_usd_per_mwh if site.energy_usd_per_mwh is not None else costs.energy_usd_per_mwh

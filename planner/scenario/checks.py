@@ -32,6 +32,9 @@ def _classes(scenario: Scenario, source: str) -> Iterator[Problem]:
 
 
 def _sites(scenario: Scenario, source: str) -> Iterator[Problem]:
+    sources = scenario.site_sources
+    if not scenario.sites and not (sources.cloud_metros or sources.substations):
+        yield Problem(source, "sites", "no candidate sites: list sites or set site_sources")
     counts = Counter(site.name for site in scenario.sites)
     for index, site in enumerate(scenario.sites):
         if counts[site.name] > 1:

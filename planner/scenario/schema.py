@@ -143,6 +143,17 @@ class SiteConfig(StrictModel):
     """Grid bus (nodal grids) or zone (zonal grids) the site connects to; None = the nearest one."""
 
 
+class SiteSourcesConfig(StrictModel):
+    cloud_metros: bool = False
+    """Add one candidate site per public-cloud metro in the country (data/cloud_regions)."""
+    substations: int = Field(0, ge=0, le=500)
+    """Add this many grid substations as candidate sites, spread over the country (nodal grids only)."""
+    min_voltage_kv: float = Field(275.0, gt=0)
+    """Substation candidates are buses at or above this voltage [kV]."""
+    max_grid_mw: float = Field(300.0, gt=0)
+    """Connection limit of the generated candidate sites [MW]."""
+
+
 class CostsConfig(StrictModel):
     discount_rate: float = Field(0.08, ge=0, le=1)
     """Real discount rate used to annualise capex [1/year]."""
@@ -224,7 +235,8 @@ class Scenario(StrictModel):
     demand: DemandConfig
     service_classes: dict[ServiceClass, ServiceClassConfig]
     chips: ChipsConfig = ChipsConfig()
-    sites: list[SiteConfig] = Field(min_length=1)
+    sites: list[SiteConfig] = Field(default_factory=list)
+    site_sources: SiteSourcesConfig = SiteSourcesConfig()
     costs: CostsConfig
     cooling: CoolingConfig = CoolingConfig()
     grid: GridConfig = GridConfig()

@@ -38,3 +38,22 @@ def test_gb_plan_respects_every_line_limit_by_independent_power_flow():
     assert "grid" in verification["checks"]
     assert not result.grid_lines.empty
     assert (result.grid_lines["loading_share"] <= 1 + 1e-6).all()
+
+
+def test_sites_from_cloud_metros_and_substations_are_planned_and_verified():
+    scenario = planner.load_scenario("great-britain", ["regions.count=6", "sites=[]",
+                                                       "site_sources={cloud_metros: true, substations: 4}"])
+    result = planner.plan(scenario)
+    names = set(result.sites.index)
+    assert {"cloud:London", "cloud:Cardiff"} <= names
+    assert sum(name.startswith("substation:") for name in names) == 4
+    assert result.metadata["verification"]["ok"], result.metadata["verification"]["violations"]
+
+
+@pytest.mark.unit
+def test_no_sites_at_all_and_substations_without_nodal_grid_are_reported():
+    with pytest.raises(planner.ScenarioError, match="no candidate sites"):
+        planner.load_scenario("great-britain", ["sites=[]"])
+    scenario = planner.load_scenario("india", ["site_sources={substations: 3}"])
+    with pytest.raises(planner.ScenarioError, match="nodal"):
+        planner.prepare(scenario)
