@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import math
 import time
-import weakref
 from dataclasses import asdict, dataclass, field, replace
 from collections.abc import Callable
 from enum import StrEnum
@@ -94,20 +93,10 @@ def solver_version() -> str:
     return f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
 
 
-_SOLVERS: "weakref.WeakKeyDictionary[pyo.ConcreteModel, Highs]" = weakref.WeakKeyDictionary()
-
-
-def _configured_highs(options: SolveOptions, model: pyo.ConcreteModel | None = None) -> Highs:
-    """A HiGHS interface configured by ``options``; one per model, so that the LP relaxation, the start
-    heuristics and the final solve update one HiGHS instance instead of translating the model each time."""
-    solver = _SOLVERS.get(model) if model is not None else None
-    if solver is None:
-        solver = Highs()
-        if not solver.available():
-            raise SolveError([], "HiGHS (highspy) is not available; install the 'highspy' package")
-        if model is not None:
-            _SOLVERS[model] = solver
-    solver.config.warmstart = False
+def _configured_highs(options: SolveOptions) -> Highs:
+    solver = Highs()
+    if not solver.available():
+        raise SolveError([], "HiGHS (highspy) is not available; install the 'highspy' package")
     solver.config.time_limit = options.time_limit_s
     solver.config.mip_gap = options.mip_gap
     solver.config.stream_solver = options.verbose
@@ -128,7 +117,7 @@ def solve_relaxation(model: pyo.ConcreteModel, options: SolveOptions) -> bool:
     for v, _ in relaxed:
         v.domain = pyo.UnitInterval if v.is_binary() else pyo.NonNegativeReals
     try:
-        results = _configured_highs(options, model).solve(model)
+        results = _configured_highs(options).solve(model)
         ok = results.termination_condition == TerminationCondition.optimal
         if ok:
             results.solution_loader.load_vars()
@@ -149,7 +138,7 @@ def rounding_start(model: pyo.ConcreteModel, options: SolveOptions, deadline: fl
         v.setlb(max(v.lb or 0.0, math.floor((v.value or 0.0) + 1e-6)))
     try:
         budget = max(1.0, min(60.0, 0.25 * (deadline - time.perf_counter())))
-        results = _configured_highs(replace(options, time_limit_s=budget), model).solve(model)
+        results = _configured_highs(replace(options, time_limit_s=budget)).solve(model)
         found = results.best_feasible_objective is not None and math.isfinite(results.best_feasible_objective)
         if found:
             results.solution_loader.load_vars()
@@ -175,7 +164,7 @@ def solve(model: pyo.ConcreteModel, options: SolveOptions | None = None,
     heuristic = start or rounding_start
     warm = options.rounding_start and heuristic(model, options, deadline)
     remaining = max(deadline - time.perf_counter(), 1.0)
-    solver = _configured_highs(replace(options, time_limit_s=remaining), model)
+    solver = _configured_highs(replace(options, time_limit_s=remaining))
     solver.config.warmstart = warm
     results = solver.solve(model)
     solve_s = time.perf_counter() - started
