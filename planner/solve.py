@@ -111,13 +111,18 @@ def _general_integers(model: pyo.ConcreteModel) -> list:
             if v.is_integer() and not v.is_binary() and not v.fixed]
 
 
-def solve_relaxation(model: pyo.ConcreteModel, options: SolveOptions) -> bool:
-    """Solve the LP relaxation and load its values; integer domains are restored afterwards."""
+def _seconds_left(deadline: float) -> float:
+    return max(deadline - time.perf_counter(), 1.0)
+
+
+def solve_relaxation(model: pyo.ConcreteModel, options: SolveOptions, deadline: float = math.inf) -> bool:
+    """Solve the LP relaxation (by ``deadline``) and load its values; integer domains are restored afterwards."""
     relaxed = [(v, v.domain) for v in model.component_data_objects(pyo.Var, active=True) if v.is_integer()]
     for v, _ in relaxed:
         v.domain = pyo.UnitInterval if v.is_binary() else pyo.NonNegativeReals
     try:
-        results = _configured_highs(options).solve(model)
+        limit = min(options.time_limit_s, _seconds_left(deadline))
+        results = _configured_highs(replace(options, time_limit_s=limit)).solve(model)
         ok = results.termination_condition == TerminationCondition.optimal
         if ok:
             results.solution_loader.load_vars()
@@ -131,13 +136,13 @@ def rounding_start(model: pyo.ConcreteModel, options: SolveOptions, deadline: fl
     """Load a feasible point of the MIP restricted to general integers at or above their rounded-down LP
     values into ``model``; False if none was found in time."""
     integers = _general_integers(model)
-    if not integers or not solve_relaxation(model, options):
+    if not integers or not solve_relaxation(model, options, deadline):
         return False
     lower_bounds = [v.lb for v in integers]
     for v in integers:
         v.setlb(max(v.lb or 0.0, math.floor((v.value or 0.0) + 1e-6)))
     try:
-        budget = max(1.0, min(60.0, 0.25 * (deadline - time.perf_counter())))
+        budget = min(60.0, _seconds_left(deadline))
         results = _configured_highs(replace(options, time_limit_s=budget)).solve(model)
         found = results.best_feasible_objective is not None and math.isfinite(results.best_feasible_objective)
         if found:
@@ -150,6 +155,7 @@ def rounding_start(model: pyo.ConcreteModel, options: SolveOptions, deadline: fl
 
 
 StartHeuristic = Callable[[pyo.ConcreteModel, SolveOptions, float], bool]
+START_SHARE_OF_TIME_LIMIT = 0.5  # the start heuristic must finish within this share of the time limit
 
 
 def solve(model: pyo.ConcreteModel, options: SolveOptions | None = None,
@@ -157,12 +163,14 @@ def solve(model: pyo.ConcreteModel, options: SolveOptions | None = None,
     """Solve ``model`` with HiGHS and load the incumbent into it when there is one.
 
     ``start(model, options, deadline)`` may load a feasible point into the model's variables (returning
-    True) for HiGHS to start from; by default the rounding start runs when ``options.rounding_start``."""
+    True) for HiGHS to start from, within ``START_SHARE_OF_TIME_LIMIT`` of the time limit; by default the
+    rounding start runs when ``options.rounding_start``."""
     options = options or SolveOptions()
     started = time.perf_counter()
     deadline = started + options.time_limit_s
     heuristic = start or rounding_start
-    warm = options.rounding_start and heuristic(model, options, deadline)
+    start_deadline = started + START_SHARE_OF_TIME_LIMIT * options.time_limit_s
+    warm = options.rounding_start and heuristic(model, options, start_deadline)
     remaining = max(deadline - time.perf_counter(), 1.0)
     solver = _configured_highs(replace(options, time_limit_s=remaining))
     solver.config.warmstart = warm

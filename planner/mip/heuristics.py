@@ -44,13 +44,13 @@ def _start_with_sites(model: pyo.ConcreteModel, kept: set[str], options: SolveOp
 
 
 def lp_guided_siting_start(model: pyo.ConcreteModel, options: SolveOptions, deadline: float) -> bool:
-    if not solve_relaxation(model, options):
+    if not solve_relaxation(model, options, deadline):
         return False
     load = {s: pyo.value(model.it_mw[s]) for s in model.SITES}
     variables = list(model.component_data_objects(pyo.Var, active=True))
     best_cost, best_values = math.inf, None
     for share in KEPT_LOAD_SHARES:
-        if time.perf_counter() > deadline:
+        if time.perf_counter() > deadline and best_values is not None:
             break
         cost = _start_with_sites(model, sites_carrying(load, share), options, deadline)
         if cost < best_cost:
