@@ -94,9 +94,12 @@ def _grid_lines(m: pyo.ConcreteModel, inputs: ModelInputs) -> pd.DataFrame:
         flows = {l: pyo.value(m.transfer_mw[l]) for l in m.TRANSFER_LINES}
         rows = [(l, flow, lines.at[l, "forward_mw" if flow >= 0 else "reverse_mw"]) for l, flow in flows.items()]
     else:
-        return pd.DataFrame(columns=columns + ["loading_share"])
+        return pd.DataFrame(columns=columns + ["loading_share", "rating_is_estimate"])
     table = pd.DataFrame(rows, columns=columns)
     table["loading_share"] = (table["flow_mw"].abs() / table["limit_mw"]).where(table["limit_mw"] > 0, 0.0)
+    network = inputs.grid.network
+    estimated = set(network.lines.index[network.lines["is_estimate"].astype(bool)]) if network is not None else set()
+    table["rating_is_estimate"] = table["line"].isin(estimated)
     return table.sort_values("loading_share", ascending=False).reset_index(drop=True)
 
 
@@ -123,7 +126,7 @@ def _empty_plan_tables() -> dict[str, pd.DataFrame]:
         "sites": pd.DataFrame(columns=["is_open", "cooling", "chips", "it_mw", "grid_mw", "max_grid_mw", "pue",
                                        "served_tokens_per_s"], index=pd.Index([], name="site")),
         "grid_zones": pd.DataFrame(columns=["zone", "load_mw", "supply_mw", "headroom_mw"]),
-        "grid_lines": pd.DataFrame(columns=["line", "flow_mw", "limit_mw", "loading_share"]),
+        "grid_lines": pd.DataFrame(columns=["line", "flow_mw", "limit_mw", "loading_share", "rating_is_estimate"]),
         "fleet": pd.DataFrame(columns=["site", "chip", "chips", "it_mw"]),
         "allocation": pd.DataFrame(columns=["site", "chip", "service_class", "chips_serving"]),
         "serving": pd.DataFrame(columns=["region", "service_class", "site", "tokens_per_s", "rtt_ms"]),

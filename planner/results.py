@@ -44,7 +44,8 @@ class Plan:
     grid_zones: pd.DataFrame
     """columns zone, load_mw, supply_mw, headroom_mw (empty without a grid model)."""
     grid_lines: pd.DataFrame
-    """columns line, flow_mw (new flow from the plan's load), limit_mw, loading_share; most loaded first."""
+    """columns line, flow_mw (new flow from the plan's load), limit_mw, loading_share, rating_is_estimate;
+    most loaded first."""
     timings_s: dict[str, float] = field(default_factory=dict)
     metadata: dict = field(default_factory=dict)
 

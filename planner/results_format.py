@@ -57,8 +57,9 @@ def _grid_headline(plan) -> list[tuple[str, str]]:
     if plan.grid_lines.empty:
         return []
     top = plan.grid_lines.iloc[0]
+    estimated = " (rating estimated, not a TSO figure)" if bool(top.get("rating_is_estimate", False)) else ""
     return [("most loaded grid line", f"{top['line']}: {top['loading_share']:.0%} of its headroom "
-             f"({abs(top['flow_mw']):,.0f} of {top['limit_mw']:,.0f} MW)")]
+             f"({abs(top['flow_mw']):,.0f} of {top['limit_mw']:,.0f} MW){estimated}")]
 
 
 def _sites_view(plan) -> pd.DataFrame:

@@ -38,6 +38,7 @@ def test_gb_plan_respects_every_line_limit_by_independent_power_flow():
     assert "grid" in verification["checks"]
     assert not result.grid_lines.empty
     assert (result.grid_lines["loading_share"] <= 1 + 1e-6).all()
+    assert result.grid_lines["rating_is_estimate"].all()  # GridKit ratings are estimates, and the plan says so
 
 
 def test_sites_from_cloud_metros_and_substations_are_planned_and_verified():
