@@ -7,6 +7,7 @@ import math
 import pandas as pd
 import pyomo.environ as pyo
 
+from planner.mip.components.training import FLOPS_SCALE
 from planner.mip.inputs import TOKENS_SCALE, USD_SCALE, ModelInputs
 from planner.results import Plan
 from planner.solve import SolveOutcome
@@ -111,8 +112,6 @@ def _costs(m: pyo.ConcreteModel) -> pd.DataFrame:
 def _training_summary(m: pyo.ConcreteModel, inputs: ModelInputs) -> dict:
     if not hasattr(m, "training_requirement"):
         return {}
-    from planner.mip.components.training import FLOPS_SCALE
-
     site = next((s for s in m.SITES if _value(m.is_training_site[s]) > 0.5), None)
     return {"sustained_flops": inputs.training.sustained_flops,
             "provided_flops": sum(_value(m.site_training_eflops[s]) for s in m.SITES) * FLOPS_SCALE,

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
 from planner.errors import Problem
+from planner.geo.grid import dc_power_flow, transport_flows
+from planner.geo.latency import rtt_matrix_ms
 from planner.mip.inputs import ModelInputs
 from planner.results import Plan
 from planner.units import KW_PER_MW
@@ -65,8 +67,6 @@ def check_demand_balance(plan: Plan, inputs: ModelInputs) -> Iterator[Problem]:
 
 def check_latency(plan: Plan, inputs: ModelInputs) -> Iterator[Problem]:
     """Recompute the RTT of every serving pair from coordinates; it must be within the class budget."""
-    from planner.geo.latency import rtt_matrix_ms
-
     if plan.serving.empty:
         return
     matrix = rtt_matrix_ms(inputs.regions[["lat", "lon"]], inputs.sites[["lat", "lon"]])
@@ -148,8 +148,6 @@ def check_grid(plan: Plan, inputs: ModelInputs) -> Iterator[Problem]:
 
 
 def _check_nodal_flows(load: pd.Series, grid) -> Iterator[Problem]:
-    from planner.geo.grid import dc_power_flow
-
     withdrawals = load.groupby(grid.site_bus).sum()
     injections = grid.supply_weights * float(load.sum())
     injections = injections.sub(withdrawals, fill_value=0.0)
@@ -161,10 +159,6 @@ def _check_nodal_flows(load: pd.Series, grid) -> Iterator[Problem]:
 
 
 def _check_zonal_transport(plan: Plan, zone_load: pd.Series, grid) -> Iterator[Problem]:
-    from dataclasses import replace as replace_fields
-
-    from planner.geo.grid import transport_flows
-
     supply = plan.grid_zones.set_index("zone")["supply_mw"]
     for zone, mw in supply.items():
         if _exceeds(mw, grid.zone_headroom_mw.get(zone, math.inf), ABS_MW):
@@ -174,7 +168,7 @@ def _check_zonal_transport(plan: Plan, zone_load: pd.Series, grid) -> Iterator[P
     lines = grid.network.lines.assign(flow_max_mw=grid.transfer_lines["forward_mw"],
                                       flow_max_reverse_mw=grid.transfer_lines["reverse_mw"])
     injections = supply.sub(zone_load, fill_value=0.0)
-    feasible, _ = transport_flows(replace_fields(grid.network, lines=lines), injections)
+    feasible, _ = transport_flows(replace(grid.network, lines=lines), injections)
     if not feasible:
         yield _problem("transfer_limit", "zones", "the zones' new load cannot be carried within the available "
                        "inter-zone transfer capacity (independent max-flow check)")

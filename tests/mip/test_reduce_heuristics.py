@@ -3,6 +3,7 @@
 from dataclasses import replace
 
 import pandas as pd
+import pyomo.environ as pyo
 import pytest
 
 from known_answers import two_towns
@@ -11,7 +12,7 @@ from planner.extract import extract
 from planner.mip.build import build_model
 from planner.mip.heuristics import lp_guided_siting_start, sites_carrying
 from planner.mip.reduce import expand_plan, poolable_classes, reduce_inputs
-from planner.solve import SolveOptions, solve
+from planner.solve import SolveOptions, SolveOutcome, Termination, solve
 from planner.verify import verify
 
 pytestmark = pytest.mark.solver
@@ -70,9 +71,5 @@ def test_lp_guided_start_is_feasible_and_the_solve_reaches_the_optimum():
 
 def solve_outcome_of(model):
     """A SolveOutcome describing the values already loaded in ``model`` (for extraction)."""
-    import pyomo.environ as pyo
-
-    from planner.solve import SolveOutcome, Termination
-
     value = pyo.value(model.total_cost_musd)
     return SolveOutcome(Termination.TIME_LIMIT, True, value, float("nan"), float("inf"), 0.0, "start")
