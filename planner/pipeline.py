@@ -27,7 +27,7 @@ from planner.geo.grid_limits import grid_inputs
 from planner.geo.regions import demand_regions
 from planner.geo.sites import candidate_sites
 from planner.mip.build import Builder, build_model, problem_size
-from planner.mip.heuristics import lp_guided_siting_start
+from planner.mip.heuristics import siting_start
 from planner.mip.inputs import ModelInputs, PolicyLimits, TrainingInputs
 from planner.mip.reduce import expand_plan, reduce_inputs
 from planner.results import Plan
@@ -190,7 +190,7 @@ def solve_prepared(prepared: Prepared, options: SolveOptions | None = None, prog
         reduction = reduce_inputs(prepared.inputs)
         model = build_model(reduction.inputs, extra)
     with timer.stage("solve"):
-        outcome = solve(model, options, start=lp_guided_siting_start)
+        outcome = solve(model, options, start=siting_start)
     with timer.stage("extract"):
         metadata = {"versions": package_versions(), "solver": outcome.solver, "solver_options": options.as_dict(),
                     "problem_size": problem_size(model), "policy": _policy_summary(prepared)}

@@ -1,7 +1,10 @@
-"""The only module that talks to a solver: HiGHS through Pyomo's APPSI interface.
+"""Solving a built model with HiGHS: options, the outcome, and the start a heuristic hands to HiGHS.
 
-``solve(model, options)`` returns a frozen ``SolveOutcome`` whose ``termination`` is an enum. A time limit
-is not an error: the incumbent is loaded and returned with its bound and gap, flagged as not optimal.
+``solve(model, options)`` compiles the model once into a ``HighsInstance``, lets a start heuristic find a
+feasible point (and perhaps a proven bound, from a relaxation it solved on the way), then runs the whole MIP
+from that point for the time left. It returns a frozen ``SolveOutcome`` whose ``termination`` is an enum.
+A time limit is not an error: the incumbent is loaded and returned with its bound and gap, flagged as not
+optimal. "optimal" means proven within ``mip_gap``, as in HiGHS.
 """
 
 from __future__ import annotations
@@ -9,15 +12,15 @@ from __future__ import annotations
 import logging
 import math
 import time
-from dataclasses import asdict, dataclass, field, replace
 from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 
+import highspy
+import numpy as np
 import pyomo.environ as pyo
-from pyomo.contrib.appsi.base import TerminationCondition
-from pyomo.contrib.appsi.solvers import Highs
 
-from planner.errors import SolveError
+from planner.highs import HighsInstance, RunResult, RunStatus
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +44,10 @@ class SolveOptions:
     random_seed: int = 0
     verbose: bool = False
     rounding_start: bool = True
-    """Before the MIP, solve its LP relaxation, raise the lower bound of every general integer to its
-    rounded-down LP value and solve that restricted MIP for a start: with large integer counts (chips) the
-    LP's rounding is close to optimal, and the restricted problem is far easier than the whole one. HiGHS's
-    own heuristics often find nothing comparable on national-scale siting models."""
+    """Run the start heuristic before the MIP (by default: solve the LP relaxation, raise the lower bound
+    of every general integer to its rounded-down LP value and solve that restricted MIP). With large
+    integer counts (chips) the LP's rounding is close to optimal and the restricted problem is far easier
+    than the whole one; the LP's optimum is kept as a proven bound."""
     highs_options: tuple[tuple[str, object], ...] = field(default_factory=tuple)
 
     def as_dict(self) -> dict:
@@ -66,19 +69,26 @@ class SolveOutcome:
         return self.termination is Termination.OPTIMAL
 
 
-_TERMINATIONS = {
-    TerminationCondition.optimal: Termination.OPTIMAL,
-    TerminationCondition.maxTimeLimit: Termination.TIME_LIMIT,
-    TerminationCondition.infeasible: Termination.INFEASIBLE,
-    TerminationCondition.infeasibleOrUnbounded: Termination.INFEASIBLE,
-    TerminationCondition.unbounded: Termination.UNBOUNDED,
-    TerminationCondition.interrupted: Termination.INTERRUPTED,
-    TerminationCondition.maxIterations: Termination.INTERRUPTED,
-}
+@dataclass(frozen=True)
+class Start:
+    """A feasible point of the whole model found before its MIP run, and the best lower bound on the whole
+    model's optimum proven on the way (-inf when none was)."""
+
+    values: np.ndarray
+    objective: float
+    bound: float = -math.inf
+
+
+StartHeuristic = Callable[[HighsInstance, SolveOptions, float], Start | None]
+"""``heuristic(instance, options, deadline)``: a ``Start`` found by ``deadline`` (perf_counter seconds), or None."""
+
+START_SHARE_OF_TIME_LIMIT = 0.9  # the start heuristic must finish within this share of the time limit
+RESTRICTED_MIP_MAX_S = 60.0  # longest run of a restricted MIP inside a start heuristic
+# A restricted MIP is solved four times tighter than the whole one, so that its slack does not eat the gap.
 
 
 def relative_gap(objective: float, bound: float) -> float:
-    """|objective - bound| / max(|objective|, 1e-9); 0 when both are 0, inf without an incumbent."""
+    """|objective - bound| / max(|objective|, 1e-9); 0 when both are equal, inf without both."""
     if not (math.isfinite(objective) and math.isfinite(bound)):
         return math.inf
     if objective == bound:
@@ -87,108 +97,100 @@ def relative_gap(objective: float, bound: float) -> float:
 
 
 def solver_version() -> str:
-    import highspy
-
     h = highspy.Highs()
     return f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
 
 
-def _configured_highs(options: SolveOptions) -> Highs:
-    solver = Highs()
-    if not solver.available():
-        raise SolveError([], "HiGHS (highspy) is not available; install the 'highspy' package")
-    solver.config.time_limit = options.time_limit_s
-    solver.config.mip_gap = options.mip_gap
-    solver.config.stream_solver = options.verbose
-    solver.config.load_solution = False
-    solver.highs_options = {"threads": options.threads, "random_seed": options.random_seed,
-                            **dict(options.highs_options)}
-    return solver
+def seconds_left(deadline: float) -> float:
+    return max(deadline - time.perf_counter(), 0.0)
 
 
-def _general_integers(model: pyo.ConcreteModel) -> list:
-    return [v for v in model.component_data_objects(pyo.Var, active=True)
-            if v.is_integer() and not v.is_binary() and not v.fixed]
+def general_integers(instance: HighsInstance) -> np.ndarray:
+    """Columns of integer variables that are not binary."""
+    return np.flatnonzero(instance.is_integer & ((instance.upper > 1) | (instance.lower < 0)))
 
 
-def _seconds_left(deadline: float) -> float:
-    return max(deadline - time.perf_counter(), 1.0)
+def rounding_start(instance: HighsInstance, options: SolveOptions, deadline: float) -> Start | None:
+    """The MIP restricted to general integers at or above their rounded-down LP values, with the LP's
+    bound; None if the model has no general integers or nothing was found by ``deadline``."""
+    if not len(general_integers(instance)):
+        return None
+    lp = instance.run(seconds_left(deadline), mip_gap=options.mip_gap, relax=instance.all)
+    if not lp.has_solution:
+        return None
+    return restricted_start(instance, options, deadline, lp.values, fixed={}, bound=lp.bound)
 
 
-def solve_relaxation(model: pyo.ConcreteModel, options: SolveOptions, deadline: float = math.inf) -> bool:
-    """Solve the LP relaxation (by ``deadline``) and load its values; integer domains are restored afterwards."""
-    relaxed = [(v, v.domain) for v in model.component_data_objects(pyo.Var, active=True) if v.is_integer()]
-    for v, _ in relaxed:
-        v.domain = pyo.UnitInterval if v.is_binary() else pyo.NonNegativeReals
-    try:
-        limit = min(options.time_limit_s, _seconds_left(deadline))
-        results = _configured_highs(replace(options, time_limit_s=limit)).solve(model)
-        ok = results.termination_condition == TerminationCondition.optimal
-        if ok:
-            results.solution_loader.load_vars()
-    finally:
-        for v, domain in relaxed:
-            v.domain = domain
-    return ok
+def restricted_start(instance: HighsInstance, options: SolveOptions, deadline: float, guide: np.ndarray,
+                     fixed: dict[int, float], bound: float) -> Start | None:
+    """A feasible point with the ``fixed`` columns at their values and the general integers at or above
+    their rounded-down values in ``guide`` (a relaxation's point), carried with ``bound``; without the
+    rounding if that restriction has no feasible point."""
+    floors = {int(j): max(instance.lower[j], math.floor(guide[j] + 1e-6))
+              for j in general_integers(instance) if j not in fixed}
+    for lower in ({**floors, **fixed}, fixed):
+        run = instance.run(min(RESTRICTED_MIP_MAX_S, seconds_left(deadline)), mip_gap=options.mip_gap / 4,
+                           lower=lower, upper=fixed)
+        if run.has_solution:
+            log.info("restricted start: objective %.6g after %.1fs", run.objective, run.seconds)
+            return Start(run.values, run.objective, bound)
+    return None
 
 
-def rounding_start(model: pyo.ConcreteModel, options: SolveOptions, deadline: float) -> bool:
-    """Load a feasible point of the MIP restricted to general integers at or above their rounded-down LP
-    values into ``model``; False if none was found in time."""
-    integers = _general_integers(model)
-    if not integers or not solve_relaxation(model, options, deadline):
-        return False
-    lower_bounds = [v.lb for v in integers]
-    for v in integers:
-        v.setlb(max(v.lb or 0.0, math.floor((v.value or 0.0) + 1e-6)))
-    try:
-        budget = min(60.0, _seconds_left(deadline))
-        results = _configured_highs(replace(options, time_limit_s=budget)).solve(model)
-        found = results.best_feasible_objective is not None and math.isfinite(results.best_feasible_objective)
-        if found:
-            results.solution_loader.load_vars()
-    finally:
-        for v, lb in zip(integers, lower_bounds):
-            v.setlb(lb)
-    log.info("rounding start: %s", "found" if found else "none")
-    return found
+def _highs_options(options: SolveOptions) -> dict[str, object]:
+    return {"threads": options.threads, "random_seed": options.random_seed, "output_flag": options.verbose,
+            **dict(options.highs_options)}
 
 
-StartHeuristic = Callable[[pyo.ConcreteModel, SolveOptions, float], bool]
-START_SHARE_OF_TIME_LIMIT = 0.5  # the start heuristic must finish within this share of the time limit
+def _termination(status: highspy.HighsModelStatus) -> Termination:
+    for termination, statuses in ((Termination.OPTIMAL, RunStatus.OPTIMAL), (Termination.TIME_LIMIT, RunStatus.TIME_LIMIT),
+                                  (Termination.INFEASIBLE, RunStatus.INFEASIBLE), (Termination.UNBOUNDED, RunStatus.UNBOUNDED),
+                                  (Termination.INTERRUPTED, RunStatus.INTERRUPTED)):
+        if status in statuses:
+            return termination
+    return Termination.ERROR
 
 
 def solve(model: pyo.ConcreteModel, options: SolveOptions | None = None,
           start: StartHeuristic | None = None) -> SolveOutcome:
     """Solve ``model`` with HiGHS and load the incumbent into it when there is one.
 
-    ``start(model, options, deadline)`` may load a feasible point into the model's variables (returning
-    True) for HiGHS to start from, within ``START_SHARE_OF_TIME_LIMIT`` of the time limit; by default the
-    rounding start runs when ``options.rounding_start``."""
+    ``start`` (default ``rounding_start``, run when ``options.rounding_start``) has until
+    ``START_SHARE_OF_TIME_LIMIT`` of the time limit; the whole MIP then runs from its point for the time
+    left, unless the start is already proven within ``mip_gap`` by the bound found with it."""
     options = options or SolveOptions()
     started = time.perf_counter()
     deadline = started + options.time_limit_s
-    heuristic = start or rounding_start
-    start_deadline = started + START_SHARE_OF_TIME_LIMIT * options.time_limit_s
-    warm = options.rounding_start and heuristic(model, options, start_deadline)
-    remaining = max(deadline - time.perf_counter(), 1.0)
-    solver = _configured_highs(replace(options, time_limit_s=remaining))
-    solver.config.warmstart = warm
-    results = solver.solve(model)
-    solve_s = time.perf_counter() - started
-    termination = _TERMINATIONS.get(results.termination_condition, Termination.ERROR)
-    objective = results.best_feasible_objective
-    has_solution = objective is not None and math.isfinite(objective)
-    if has_solution:
-        results.solution_loader.load_vars()
-    objective = float(objective) if has_solution else math.nan
-    bound = results.best_objective_bound
-    bound = float(bound) if bound is not None else math.nan
-    if termination is Termination.OPTIMAL and not math.isfinite(bound):
-        bound = objective
-    outcome = SolveOutcome(termination=termination, has_solution=has_solution, objective=objective,
-                           bound=bound, gap=relative_gap(objective, bound), solve_s=solve_s,
-                           solver=f"highs {solver_version()}")
-    log.info("solved: %s objective=%s bound=%s gap=%.3g in %.2fs", termination, objective, bound,
-             outcome.gap, solve_s)
+    instance = HighsInstance(model, _highs_options(options))
+    begun = None
+    if options.rounding_start:
+        begun = (start or rounding_start)(instance, options, started + START_SHARE_OF_TIME_LIMIT * options.time_limit_s)
+    final = None
+    if begun is None or relative_gap(begun.objective, begun.bound) > options.mip_gap:
+        final = instance.run(seconds_left(deadline), mip_gap=options.mip_gap,
+                             start=None if begun is None else begun.values)
+    outcome = _outcome(begun, final, options, time.perf_counter() - started, instance)
+    log.info("solved: %s objective=%s bound=%s gap=%.3g in %.2fs", outcome.termination, outcome.objective,
+             outcome.bound, outcome.gap, outcome.solve_s)
     return outcome
+
+
+def _outcome(begun: Start | None, final: RunResult | None, options: SolveOptions, solve_s: float,
+             instance: HighsInstance) -> SolveOutcome:
+    """The better of the start and the MIP run, with the better of their bounds."""
+    candidates = [(begun.objective, begun.values)] if begun is not None else []
+    if final is not None and final.has_solution:
+        candidates.append((final.objective, final.values))
+    bound = max(begun.bound if begun is not None else -math.inf, final.bound if final is not None else -math.inf)
+    objective, values = min(candidates, key=lambda c: c[0]) if candidates else (math.nan, None)
+    if values is not None:
+        instance.load(values)
+    gap = relative_gap(objective, bound)
+    if final is None or (values is not None and gap <= options.mip_gap):
+        termination = Termination.OPTIMAL
+    else:
+        termination = _termination(final.status)
+    if termination is Termination.OPTIMAL and not math.isfinite(bound):
+        bound, gap = objective, 0.0
+    return SolveOutcome(termination=termination, has_solution=values is not None, objective=float(objective),
+                        bound=float(bound), gap=gap, solve_s=solve_s, solver=f"highs {solver_version()}")

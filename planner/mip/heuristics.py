@@ -1,62 +1,51 @@
-"""Start heuristics that know the siting model's structure (used through ``planner.solve``'s ``start``).
+"""Start heuristics that know the siting model's structure (passed to ``planner.solve.solve`` as ``start``).
 
-LP-guided site selection: the LP relaxation spreads load over many sites, paying only a sliver of each
-one's opening cost. For a few shares of the LP's IT load, keep the fewest sites carrying that share, close
-the rest, round the fleet down from the LP on the kept sites and solve for the remaining decisions; the
-cheapest of these feasible plans is the start HiGHS improves and proves.
+Chip counts run to thousands or millions, so their integrality barely moves the cost, while branching on
+them (and propagating their bounds) is where HiGHS loses its time. The siting start therefore decides the
+yes/no choices first and rounds the counts last:
+
+1. The LP relaxation: a proven bound, and the sites it uses at all (its support).
+2. The count relaxation: chip counts continuous, every yes/no choice (site, cooling technology, training
+   site) integer, sites outside the LP's support closed. HiGHS searches the choices alone, on a problem its
+   presolve shrinks to the supported sites' arcs; its heuristics find good site sets there, where on the
+   whole model they stall. When no site was left out, its proven bound holds for the whole model.
+3. The choices fixed, the counts rounded down from step 2 as lower bounds, the restricted MIP solved for the
+   counts: a feasible plan of the whole model, carried with the best bound of steps 1 and 2.
 """
 
 from __future__ import annotations
 
+import logging
 import math
-import time
 
-import pyomo.environ as pyo
+import numpy as np
 
-from planner.solve import SolveOptions, rounding_start, solve_relaxation
+from planner.highs import HighsInstance
+from planner.solve import SolveOptions, Start, general_integers, restricted_start, rounding_start, seconds_left
 
-KEPT_LOAD_SHARES = (0.8, 0.9, 0.97)
+log = logging.getLogger(__name__)
 
-
-def sites_carrying(load_mw: dict[str, float], share: float) -> set[str]:
-    """The fewest sites whose load adds up to ``share`` of the total (largest first)."""
-    total = sum(max(v, 0.0) for v in load_mw.values())
-    kept, running = set(), 0.0
-    for site, load in sorted(load_mw.items(), key=lambda item: -item[1]):
-        if load <= 0 or running >= share * total:
-            break
-        kept.add(site)
-        running += load
-    return kept
+CHOICE_SHARE_OF_START = 0.75  # the count relaxation gets this share of the start's time left after the LP
+SUPPORT_MIN_OPEN = 0.01  # a site the LP opens less than this (a sliver of load) is outside its support
 
 
-def _start_with_sites(model: pyo.ConcreteModel, kept: set[str], options: SolveOptions, deadline: float) -> float:
-    """Objective of the rounded plan on ``kept`` sites (loaded into the model), or inf if none was found."""
-    closed = [model.open_site[s] for s in model.SITES if s not in kept and not model.open_site[s].fixed]
-    for var in closed:
-        var.fix(0)
-    try:
-        found = rounding_start(model, options, deadline)
-    finally:
-        for var in closed:
-            var.unfix()
-    return pyo.value(model.total_cost_musd) if found else math.inf
-
-
-def lp_guided_siting_start(model: pyo.ConcreteModel, options: SolveOptions, deadline: float) -> bool:
-    if not solve_relaxation(model, options, deadline):
-        return False
-    load = {s: pyo.value(model.it_mw[s]) for s in model.SITES}
-    variables = list(model.component_data_objects(pyo.Var, active=True))
-    best_cost, best_values = math.inf, None
-    for share in KEPT_LOAD_SHARES:
-        if time.perf_counter() > deadline and best_values is not None:
-            break
-        cost = _start_with_sites(model, sites_carrying(load, share), options, deadline)
-        if cost < best_cost:
-            best_cost, best_values = cost, [v.value for v in variables]
-    if best_values is None:
-        return False
-    for var, value in zip(variables, best_values):
-        var.set_value(value, skip_validation=True)
-    return True
+def siting_start(instance: HighsInstance, options: SolveOptions, deadline: float) -> Start | None:
+    """LP, count relaxation on the LP's sites, rounded counts (see the module docstring); falls back to
+    ``rounding_start`` if the count relaxation finds no choice in its time."""
+    lp = instance.run(seconds_left(deadline), mip_gap=options.mip_gap, relax=instance.all)
+    if not lp.has_solution:
+        return None
+    counts = general_integers(instance)
+    opens = instance.positions(instance.model.open_site)
+    unsupported = {int(j): 0.0 for j in opens if lp.values[j] < SUPPORT_MIN_OPEN}
+    choice = instance.run(CHOICE_SHARE_OF_START * seconds_left(deadline), mip_gap=options.mip_gap / 4,
+                          relax=counts, upper=unsupported)
+    log.info("count relaxation on %d of %d sites: %s objective %.6g bound %.6g after %.1fs (LP bound %.6g)",
+             len(opens) - len(unsupported), len(opens), choice.status, choice.objective, choice.bound,
+             choice.seconds, lp.bound)
+    if not choice.has_solution:
+        return rounding_start(instance, options, deadline)
+    bound = max(lp.bound, -math.inf if unsupported else choice.bound)
+    choices = np.setdiff1d(np.flatnonzero(instance.is_integer), counts)
+    fixed = {int(j): float(round(choice.values[j])) for j in choices}
+    return restricted_start(instance, options, deadline, choice.values, fixed, bound)

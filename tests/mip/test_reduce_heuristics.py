@@ -1,5 +1,6 @@
-"""Exact reductions keep the optimum; the LP-guided start gives HiGHS a feasible plan."""
+"""Exact reductions keep the optimum; the siting start gives HiGHS a feasible plan and a valid bound."""
 
+import time
 from dataclasses import replace
 
 import pandas as pd
@@ -10,7 +11,8 @@ from known_answers import two_towns
 from random_instances import random_siting
 from planner.extract import extract
 from planner.mip.build import build_model
-from planner.mip.heuristics import lp_guided_siting_start, sites_carrying
+from planner.highs import HighsInstance
+from planner.mip.heuristics import siting_start
 from planner.mip.reduce import expand_plan, poolable_classes, reduce_inputs
 from planner.solve import SolveOptions, SolveOutcome, Termination, solve
 from planner.verify import verify
@@ -50,23 +52,18 @@ def test_latency_cost_or_redundancy_prevents_pooling():
     assert poolable_classes(two_towns()) == []  # not every pair is within reach
 
 
-@pytest.mark.unit
-def test_sites_carrying_takes_the_largest_first():
-    loads = {"a": 50.0, "b": 30.0, "c": 15.0, "d": 5.0, "e": 0.0}
-    assert sites_carrying(loads, 0.5) == {"a"}
-    assert sites_carrying(loads, 0.8) == {"a", "b"}
-    assert sites_carrying(loads, 1.0) == {"a", "b", "c", "d"}
-
-
-def test_lp_guided_start_is_feasible_and_the_solve_reaches_the_optimum():
+def test_siting_start_is_feasible_and_brackets_the_optimum():
     inputs = random_siting(n_regions=60, n_sites=20, seed=3)
-    model = build_model(inputs)
-    assert lp_guided_siting_start(model, SolveOptions(), deadline=float("inf"))
-    start_plan = extract(model, inputs, solve_outcome_of(model), "h")
-    assert verify(start_plan, inputs).ok
     exact = solve(build_model(inputs), EXACT)
-    started = solve(model, SolveOptions(mip_gap=0.0), start=lp_guided_siting_start)
-    assert started.objective == pytest.approx(exact.objective, rel=1e-6)
+    model = build_model(inputs)
+    instance = HighsInstance(model, {"threads": 1})
+    start = siting_start(instance, SolveOptions(mip_gap=0.0), deadline=time.perf_counter() + 120)
+    assert start.bound <= exact.objective * (1 + 1e-9) and exact.objective <= start.objective * (1 + 1e-9)
+    instance.load(start.values)
+    assert pyo.value(model.total_cost_musd) == pytest.approx(start.objective, rel=1e-9)
+    assert verify(extract(model, inputs, solve_outcome_of(model), "h"), inputs).ok
+    started = solve(model, SolveOptions(mip_gap=0.0), start=siting_start)
+    assert started.is_optimal and started.objective == pytest.approx(exact.objective, rel=1e-6)
 
 
 def solve_outcome_of(model):
