@@ -142,13 +142,13 @@ def _highs_options(options: SolveOptions) -> dict[str, object]:
             **dict(options.highs_options)}
 
 
+_TERMINATIONS = ((Termination.OPTIMAL, RunStatus.OPTIMAL), (Termination.TIME_LIMIT, RunStatus.TIME_LIMIT),
+                 (Termination.INFEASIBLE, RunStatus.INFEASIBLE), (Termination.UNBOUNDED, RunStatus.UNBOUNDED),
+                 (Termination.INTERRUPTED, RunStatus.INTERRUPTED))
+
+
 def _termination(status: highspy.HighsModelStatus) -> Termination:
-    for termination, statuses in ((Termination.OPTIMAL, RunStatus.OPTIMAL), (Termination.TIME_LIMIT, RunStatus.TIME_LIMIT),
-                                  (Termination.INFEASIBLE, RunStatus.INFEASIBLE), (Termination.UNBOUNDED, RunStatus.UNBOUNDED),
-                                  (Termination.INTERRUPTED, RunStatus.INTERRUPTED)):
-        if status in statuses:
-            return termination
-    return Termination.ERROR
+    return next((termination for termination, statuses in _TERMINATIONS if status in statuses), Termination.ERROR)
 
 
 def solve(model: pyo.ConcreteModel, options: SolveOptions | None = None,
