@@ -1,8 +1,8 @@
 """Solving a built model with HiGHS: options, the outcome, and the start a heuristic hands to HiGHS.
 
 ``solve(model, options)`` compiles the model once into a ``HighsInstance``, lets a start heuristic find a
-feasible point (and perhaps a proven bound, from a relaxation it solved on the way), then runs the whole MIP
-from that point for the time left. It returns a frozen ``SolveOutcome`` whose ``termination`` is an enum.
+feasible point (and perhaps a proven bound, from a relaxation it solved on the way), then, unless that point
+is already proven good enough, runs the whole MIP for the time left and keeps the better of the two. It returns a frozen ``SolveOutcome`` whose ``termination`` is an enum.
 A time limit is not an error: the incumbent is loaded and returned with its bound and gap, flagged as not
 optimal. "optimal" means proven within ``mip_gap``, as in HiGHS.
 """
@@ -44,10 +44,10 @@ class SolveOptions:
     random_seed: int = 0
     verbose: bool = False
     rounding_start: bool = True
-    """Run the start heuristic before the MIP (by default: solve the LP relaxation, raise the lower bound
-    of every general integer to its rounded-down LP value and solve that restricted MIP). With large
-    integer counts (chips) the LP's rounding is close to optimal and the restricted problem is far easier
-    than the whole one; the LP's optimum is kept as a proven bound."""
+    """Run the start heuristic before the MIP (by default: solve the LP relaxation and the MIP restricted
+    to general integers rounded up or down from their LP values). With large integer counts (chips) the
+    LP's rounding is close to optimal and the restricted problem is far easier than the whole one; the
+    LP's optimum is kept as a proven bound."""
     highs_options: tuple[tuple[str, object], ...] = field(default_factory=tuple)
 
     def as_dict(self) -> dict:
@@ -111,7 +111,7 @@ def general_integers(instance: HighsInstance) -> np.ndarray:
 
 
 def rounding_start(instance: HighsInstance, options: SolveOptions, deadline: float) -> Start | None:
-    """The MIP restricted to general integers at or above their rounded-down LP values, with the LP's
+    """The MIP restricted to general integers rounded up or down from their LP values, with the LP's
     bound; None if the model has no general integers or nothing was found by ``deadline``."""
     if not len(general_integers(instance)):
         return None
@@ -123,14 +123,15 @@ def rounding_start(instance: HighsInstance, options: SolveOptions, deadline: flo
 
 def restricted_start(instance: HighsInstance, options: SolveOptions, deadline: float, guide: np.ndarray,
                      fixed: dict[int, float], bound: float) -> Start | None:
-    """A feasible point with the ``fixed`` columns at their values and the general integers at or above
-    their rounded-down values in ``guide`` (a relaxation's point), carried with ``bound``; without the
-    rounding if that restriction has no feasible point."""
-    floors = {int(j): max(instance.lower[j], math.floor(guide[j] + 1e-6))
-              for j in general_integers(instance) if j not in fixed}
-    for lower in ({**floors, **fixed}, fixed):
+    """A feasible point with the ``fixed`` columns at their values and the general integers rounded up or
+    down from their values in ``guide`` (a relaxation's point), carried with ``bound``; with the integers
+    free if no rounding is feasible. Narrow integer ranges also keep HiGHS's bound propagation short."""
+    counts = [int(j) for j in general_integers(instance) if j not in fixed]
+    floors = {j: max(instance.lower[j], math.floor(guide[j] + 1e-6)) for j in counts}
+    ceilings = {j: min(instance.upper[j], max(floors[j], math.ceil(guide[j] - 1e-6))) for j in counts}
+    for lower, upper in (({**floors, **fixed}, {**ceilings, **fixed}), (fixed, fixed)):
         run = instance.run(min(RESTRICTED_MIP_MAX_S, seconds_left(deadline)), mip_gap=options.mip_gap / 4,
-                           lower=lower, upper=fixed)
+                           lower=lower, upper=upper)
         if run.has_solution:
             log.info("restricted start: objective %.6g after %.1fs", run.objective, run.seconds)
             return Start(run.values, run.objective, bound)
@@ -156,8 +157,9 @@ def solve(model: pyo.ConcreteModel, options: SolveOptions | None = None,
     """Solve ``model`` with HiGHS and load the incumbent into it when there is one.
 
     ``start`` (default ``rounding_start``, run when ``options.rounding_start``) has until
-    ``START_SHARE_OF_TIME_LIMIT`` of the time limit; the whole MIP then runs from its point for the time
-    left, unless the start is already proven within ``mip_gap`` by the bound found with it."""
+    ``START_SHARE_OF_TIME_LIMIT`` of the time limit; unless its point is already proven within ``mip_gap``
+    by the bound found with it, the whole MIP then runs for the time left, and the better point and the
+    better bound of the two are kept."""
     options = options or SolveOptions()
     started = time.perf_counter()
     deadline = started + options.time_limit_s
@@ -167,8 +169,9 @@ def solve(model: pyo.ConcreteModel, options: SolveOptions | None = None,
         begun = (start or rounding_start)(instance, options, started + START_SHARE_OF_TIME_LIMIT * options.time_limit_s)
     final = None
     if begun is None or relative_gap(begun.objective, begun.bound) > options.mip_gap:
-        final = instance.run(seconds_left(deadline), mip_gap=options.mip_gap,
-                             start=None if begun is None else begun.values)
+        # Not started from ``begun``: with an incumbent, HiGHS's objective propagation inside its root
+        # rounding heuristic can run far past the time limit on thousands of wide-ranging integer counts.
+        final = instance.run(seconds_left(deadline), mip_gap=options.mip_gap)
     outcome = _outcome(begun, final, options, time.perf_counter() - started, instance)
     log.info("solved: %s objective=%s bound=%s gap=%.3g in %.2fs", outcome.termination, outcome.objective,
              outcome.bound, outcome.gap, outcome.solve_s)

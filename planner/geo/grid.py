@@ -280,9 +280,10 @@ def transport_flows(network: GridNetwork, injections_mw: pd.Series) -> tuple[boo
             flow_graph.add_edge("_source", bus, capacity=value)
         elif value < 0:
             flow_graph.add_edge(bus, "_sink", capacity=-value)
-    supply = injection[injection > 0].sum()
-    if supply == 0:
-        return True, pd.Series(0.0, index=network.lines.index, name="flow_mw")
+    supply, demand = injection[injection > 0].sum(), -injection[injection < 0].sum()
+    balanced = abs(injection.sum()) <= 1e-6 * max(supply, 1.0)
+    if supply == 0 or demand == 0:  # nothing to move (an imbalance of rounding size at most)
+        return balanced, pd.Series(0.0, index=network.lines.index, name="flow_mw")
     value, routing = nx.maximum_flow(flow_graph, "_source", "_sink")
     net = {}
     for key, line in network.lines.iterrows():  # split a pair's net flow over parallel lines by capacity
@@ -291,7 +292,6 @@ def transport_flows(network: GridNetwork, injections_mw: pd.Series) -> tuple[boo
         total = flow_graph[tail][head]["capacity"]
         own = line.flow_max_mw if pair >= 0 else line.flow_max_reverse_mw
         net[key] = pair * own / total if total > 0 else 0.0
-    balanced = abs(injection.sum()) <= 1e-6 * max(supply, 1.0)
     return bool(balanced and value >= supply * (1 - 1e-9)), pd.Series(net, name="flow_mw").rename_axis("line")
 
 

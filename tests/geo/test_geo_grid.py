@@ -110,6 +110,11 @@ def test_india_transport_feasibility(india):
     # NER connects through 2,860 + 3,000 MW only
     feasible, _ = G.transport_flows(india, pd.Series({"NER": 6000.0, "SR": -6000.0}))
     assert not feasible
+    # rounding-size supply with no load anywhere (a plan whose zones balance locally): nothing to move
+    feasible, flows = G.transport_flows(india, pd.Series({"NR": 1e-9, "SR": 0.0}))
+    assert feasible and (flows == 0).all()
+    feasible, _ = G.transport_flows(india, pd.Series({"NR": 50.0}))  # supply with nowhere to go
+    assert not feasible
 
 
 def test_zone_of_indian_cities(india):

@@ -3,6 +3,7 @@
 import time
 from dataclasses import replace
 
+import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 import pytest
@@ -12,7 +13,7 @@ from random_instances import random_siting
 from planner.extract import extract
 from planner.mip.build import build_model
 from planner.highs import HighsInstance
-from planner.mip.heuristics import siting_start
+from planner.mip.heuristics import siting_start, supported_sites
 from planner.mip.reduce import expand_plan, poolable_classes, reduce_inputs
 from planner.solve import SolveOptions, SolveOutcome, Termination, solve
 from planner.verify import verify
@@ -70,3 +71,20 @@ def solve_outcome_of(model):
     """A SolveOutcome describing the values already loaded in ``model`` (for extraction)."""
     value = pyo.value(model.total_cost_musd)
     return SolveOutcome(Termination.TIME_LIMIT, True, value, float("nan"), float("inf"), 0.0, "start")
+
+
+def test_lp_support_counts_barely_opened_large_sites_and_never_closes_everything():
+    model = build_model(random_siting(n_regions=10, n_sites=3, seed=1))
+    instance = HighsInstance(model, {"threads": 1})
+    sites = list(model.SITES)
+
+    def point(opened, load_mw):
+        values = np.zeros(len(instance.columns))
+        for site, open_share, load in zip(sites, opened, load_mw):
+            values[instance.positions([model.open_site[site]])] = open_share
+            values[instance.positions([model.grid_mw[site]])] = load
+        return values
+
+    # the second site is opened only 0.5% (a huge connection) but carries half the load; the third carries a sliver
+    assert supported_sites(instance, point([0.5, 0.005, 0.005], [50.0, 50.0, 0.01])).tolist() == [True, True, False]
+    assert supported_sites(instance, point([0.0, 0.0, 0.0], [0.0, 0.0, 0.0])).all()
