@@ -89,7 +89,9 @@ class HighsInstance:
             start: np.ndarray | None = None) -> RunResult:
         """Solve with the columns in ``relax`` continuous (all, with ``relax=self.all``) and the given column
         bounds; the model's own bounds and integrality are restored afterwards. ``start`` is a feasible
-        point for HiGHS to begin from."""
+        point for HiGHS to begin from; on models with thousands of wide integer counts an incumbent can make
+        HiGHS's objective propagation run far past the time limit, which is why ``planner.solve`` does not
+        pass one to its whole-MIP run."""
         started = time.perf_counter()
         lower, upper = lower or {}, upper or {}
         changed = np.array(sorted(set(lower) | set(upper)), dtype=np.int32)

@@ -22,7 +22,7 @@ import math
 import numpy as np
 
 from planner.highs import HighsInstance
-from planner.solve import SolveOptions, Start, general_integers, restricted_start, rounding_start, seconds_left
+from planner.solve import SolveOptions, Start, general_integers, restricted_start, seconds_left
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +32,8 @@ SUPPORT_MIN_LOAD_SHARE = 0.01  # so is a site carrying at least this share of th
 
 
 def siting_start(instance: HighsInstance, options: SolveOptions, deadline: float) -> Start | None:
-    """LP, count relaxation on the LP's sites, rounded counts (see the module docstring); falls back to
-    ``rounding_start`` if the count relaxation finds no choice in its time."""
+    """LP, count relaxation on the LP's sites, rounded counts (see the module docstring); rounds the LP's
+    counts instead if the count relaxation finds no choice in its time."""
     lp = instance.run(seconds_left(deadline), mip_gap=options.mip_gap, relax=instance.all)
     if not lp.has_solution:
         return None
@@ -45,8 +45,8 @@ def siting_start(instance: HighsInstance, options: SolveOptions, deadline: float
     log.info("count relaxation on %d of %d sites: %s objective %.6g bound %.6g after %.1fs (LP bound %.6g)",
              len(opens) - len(unsupported), len(opens), choice.status, choice.objective, choice.bound,
              choice.seconds, lp.bound)
-    if not choice.has_solution:
-        return rounding_start(instance, options, deadline)
+    if not choice.has_solution:  # round the LP's counts instead, with every choice free
+        return restricted_start(instance, options, deadline, lp.values, fixed={}, bound=lp.bound)
     bound = max(lp.bound, -math.inf if unsupported else choice.bound)
     choices = np.setdiff1d(np.flatnonzero(instance.is_integer), counts)
     fixed = {int(j): float(round(choice.values[j])) for j in choices}
