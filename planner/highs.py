@@ -8,7 +8,10 @@ to the solver.
 
 from __future__ import annotations
 
+import ctypes
 import math
+import os
+import sys
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -21,6 +24,28 @@ from pyomo.repn.standard_repn import generate_standard_repn
 from planner.errors import SolveError
 
 INF = highspy.kHighsInf
+
+
+def _absorb_banner() -> None:
+    """HiGHS prints its banner to the C-level stdout when the process makes its first ``Highs`` (before any
+    option can turn output off), and never again. Make that first instance with stdout pointed at
+    /dev/null, so that the CLI's stdout holds only the summary or JSON it promises."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            highspy.Highs()
+            try:
+                ctypes.CDLL(None).fflush(None)  # the banner may sit in the C stdio buffer of a pipe
+            except (OSError, AttributeError):  # no C library handle to flush (not POSIX)
+                pass
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+_absorb_banner()
 
 
 class RunStatus:

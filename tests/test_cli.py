@@ -32,6 +32,7 @@ def test_solve_default_scenario_writes_plan_and_tables(tmp_path):
 
 
 @pytest.mark.solver
+@pytest.mark.slow
 def test_solve_with_override_changes_the_plan(tmp_path):
     runner = CliRunner()
     base = runner.invoke(cli, ["solve", "great-britain", "--out", str(tmp_path / "a")])

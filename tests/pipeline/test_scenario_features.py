@@ -31,6 +31,7 @@ def test_nearest_site_neighbourhood_limits_arcs():
     assert len(full.inputs.serve_arcs.xs("agentic", level="service_class")) > per_region.sum()
 
 
+@pytest.mark.slow
 def test_gb_plan_respects_every_line_limit_by_independent_power_flow():
     result = planner.plan(planner.load_scenario("great-britain", ["regions.count=8"]))
     verification = result.metadata["verification"]

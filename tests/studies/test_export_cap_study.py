@@ -5,7 +5,7 @@ import pytest
 import planner
 from planner.studies import export_cap_study, is_monotone_in_cap
 
-pytestmark = pytest.mark.solver
+pytestmark = [pytest.mark.solver, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
