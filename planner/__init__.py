@@ -9,22 +9,46 @@ Typical use::
     result.summary(); result.fleet; result.to_dir("out/india")
 """
 
-from planner.errors import (
-    DataError,
-    InfeasibleError,
-    InputError,
-    PlannerError,
-    Problem,
-    ScenarioError,
-    SolveError,
-)
-from planner.pipeline import Prepared, prepare, solve_prepared
-from planner.pipeline import plan as plan
-from planner.results import Plan
-from planner.scenario.load import load_scenario, scenario_hash
-from planner.scenario.schema import Scenario, ServiceClass
-from planner.solve import SolveOptions, SolveOutcome, Termination
-from planner.verify import Verification, verify
+from importlib import import_module
+
+# Names are imported on first use (PEP 562), so that ``planner --help`` and ``import planner`` stay fast:
+# the pipeline pulls in Pyomo, pandas and geopandas.
+_HOME = {
+    "DataError": "planner.errors",
+    "InfeasibleError": "planner.errors",
+    "InputError": "planner.errors",
+    "PlannerError": "planner.errors",
+    "Problem": "planner.errors",
+    "ScenarioError": "planner.errors",
+    "SolveError": "planner.errors",
+    "Prepared": "planner.pipeline",
+    "prepare": "planner.pipeline",
+    "solve_prepared": "planner.pipeline",
+    "plan": "planner.pipeline",
+    "Plan": "planner.results",
+    "load_scenario": "planner.scenario.load",
+    "scenario_hash": "planner.scenario.load",
+    "Scenario": "planner.scenario.schema",
+    "ServiceClass": "planner.scenario.schema",
+    "SolveOptions": "planner.solve",
+    "SolveOutcome": "planner.solve",
+    "Termination": "planner.solve",
+    "Verification": "planner.verify",
+    "verify": "planner.verify",
+}
+
+
+def __getattr__(name: str):
+    if name in _HOME:
+        value = getattr(import_module(_HOME[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'planner' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_HOME))
+
 
 __all__ = [
     "DataError",

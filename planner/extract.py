@@ -23,8 +23,8 @@ def _value(var) -> float:
 
 
 def _fleet(m: pyo.ConcreteModel, inputs: ModelInputs) -> pd.DataFrame:
-    rows = [(s, k, round(_value(m.chips[s, k]), ROUND_CHIPS)) for s, k in m.SITE_CHIPS]
-    fleet = pd.DataFrame(rows, columns=["site", "chip", "chips"]).astype({"chips": float})
+    rows = [(s, k, int(round(_value(m.chips[s, k]), ROUND_CHIPS))) for s, k in m.SITE_CHIPS]
+    fleet = pd.DataFrame(rows, columns=["site", "chip", "chips"]).astype({"chips": "int64"})
     fleet = fleet[fleet["chips"] > 0].reset_index(drop=True)
     fleet["it_mw"] = fleet["chips"] * fleet["chip"].map(inputs.chips["power_kw"]).astype(float) / KW_PER_MW
     return fleet

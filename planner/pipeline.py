@@ -174,10 +174,9 @@ def package_versions() -> dict[str, str]:
 
 
 def options_for(scenario: Scenario, options: SolveOptions | None) -> SolveOptions:
-    """Explicit options win; otherwise the scenario's solver section."""
-    if options is not None:
-        return options
-    return SolveOptions(time_limit_s=scenario.solver.time_limit_s, mip_gap=scenario.solver.mip_gap)
+    """Each option set explicitly wins; each one left unset comes from the scenario's solver section."""
+    return (options or SolveOptions()).with_defaults(time_limit_s=scenario.solver.time_limit_s,
+                                                     mip_gap=scenario.solver.mip_gap)
 
 
 def solve_prepared(prepared: Prepared, options: SolveOptions | None = None, progress: Progress | None = None,

@@ -18,7 +18,7 @@ from planner.solve import Termination
 TABLES = ("sites", "fleet", "allocation", "serving", "unmet", "costs", "grid_zones", "grid_lines")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Plan:
     scenario_name: str
     scenario_hash: str
@@ -68,6 +68,16 @@ class Plan:
 
     def with_timings(self, timings_s: dict[str, float]) -> "Plan":
         return replace(self, timings_s=dict(timings_s))
+
+    def __repr__(self) -> str:
+        """One line: the tables are a notebook's ``_repr_html_`` or ``summary()``, not a repr."""
+        if not self.has_solution:
+            return f"Plan({self.scenario_name!r}, {self.status}, no solution)"
+        opened = int(self.sites["is_open"].astype(bool).sum()) if "is_open" in self.sites else len(self.sites)
+        unmet = self.unmet_tokens_per_s / self.demand_tokens_per_s if self.demand_tokens_per_s else 0.0
+        return (f"Plan({self.scenario_name!r}, {self.status}, {self.objective_usd / 1e9:.3f} bn USD/year, "
+                f"gap {self.gap:.2%}, {opened} sites open, {int(self.fleet['chips'].sum()):,} chips, "
+                f"unmet {unmet:.1%})")
 
     def summary(self) -> str:
         from planner.results_format import summary_text

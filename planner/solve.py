@@ -13,7 +13,7 @@ import logging
 import math
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields, replace
 from enum import StrEnum
 
 import highspy
@@ -34,12 +34,19 @@ class Termination(StrEnum):
     ERROR = "error"
 
 
+DEFAULT_TIME_LIMIT_S = 300.0
+DEFAULT_MIP_GAP = 1e-4
+
+
 @dataclass(frozen=True)
 class SolveOptions:
-    """How to solve. ``mip_gap`` is relative; ``threads=1`` because parallelism comes from sweeps."""
+    """How to solve. ``mip_gap`` is relative; ``threads=1`` because parallelism comes from sweeps.
 
-    time_limit_s: float = 300.0
-    mip_gap: float = 1e-4
+    ``time_limit_s`` and ``mip_gap`` left at None are not set here: a scenario's plan takes them from its
+    solver section one by one, and ``solve`` falls back to ``DEFAULT_TIME_LIMIT_S`` and ``DEFAULT_MIP_GAP``."""
+
+    time_limit_s: float | None = None
+    mip_gap: float | None = None
     threads: int = 1
     random_seed: int = 0
     verbose: bool = False
@@ -52,6 +59,13 @@ class SolveOptions:
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+    def with_defaults(self, time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+                      mip_gap: float = DEFAULT_MIP_GAP) -> "SolveOptions":
+        """These options with each field left at None taken from the arguments (e.g. a scenario's section)."""
+        given = {"time_limit_s": time_limit_s, "mip_gap": mip_gap}
+        return replace(self, **{f.name: given[f.name] for f in fields(self)
+                                if f.name in given and getattr(self, f.name) is None})
 
 
 @dataclass(frozen=True)
@@ -160,7 +174,7 @@ def solve(model: pyo.ConcreteModel, options: SolveOptions | None = None,
     ``START_SHARE_OF_TIME_LIMIT`` of the time limit; unless its point is already proven within ``mip_gap``
     by the bound found with it, the whole MIP then runs for the time left, and the better point and the
     better bound of the two are kept."""
-    options = options or SolveOptions()
+    options = (options or SolveOptions()).with_defaults()
     started = time.perf_counter()
     deadline = started + options.time_limit_s
     instance = HighsInstance(model, _highs_options(options))

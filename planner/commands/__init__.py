@@ -1,27 +1,16 @@
-"""CLI subcommands, one module each; ``COMMANDS`` is the list ``planner.cli`` registers."""
+"""CLI subcommands, one module each, registered in ``COMMANDS`` and imported only when run.
 
-COMMANDS: list = []
+Each entry is ``name: (module, attribute, short help)``; the short help is what ``planner --help`` lists, so
+listing the commands imports none of them (the pipeline pulls in Pyomo, pandas and geopandas). A test checks
+that every short help here matches the command's own docstring.
+"""
 
-from planner.commands.solve import solve, validate  # noqa: E402
-
-COMMANDS += [solve, validate]
-
-from planner.commands.bench import bench  # noqa: E402
-
-COMMANDS.append(bench)
-
-from planner.commands.latency import latency  # noqa: E402
-
-COMMANDS.append(latency)
-
-from planner.commands.chips import chips  # noqa: E402
-
-COMMANDS.append(chips)
-
-from planner.commands.roofline import roofline  # noqa: E402
-
-COMMANDS.append(roofline)
-
-from planner.commands.demand import demand  # noqa: E402
-
-COMMANDS.append(demand)
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "solve": ("planner.commands.solve", "solve", "Solve SCENARIO into a checked plan, print its summary and write it to --out."),
+    "validate": ("planner.commands.solve", "validate", "Check SCENARIO against the schema and the shipped data; list every problem at once."),
+    "bench": ("planner.commands.bench", "bench", "Benchmarks with known answers."),
+    "latency": ("planner.commands.latency", "latency", "Network round-trip time between places (great circle, route inflation, hub access)."),
+    "chips": ("planner.commands.chips", "chips", "The accelerator catalog with TPP, performance density, export class, status and price multiplier."),
+    "roofline": ("planner.commands.roofline", "roofline", "Throughput coefficients per (chip, service class) from the roofline kernel."),
+    "demand": ("planner.commands.demand", "demand", "Forecast inference demand (M tokens/s at peak, generated tokens) and training compute of SCENARIO."),
+}

@@ -37,8 +37,7 @@ def solve(scenario: str | None, out_dir: Path | None, time_limit_s: float | None
     from planner.solve import SolveOptions
 
     loaded = load_scenario(scenario, overrides)
-    options = SolveOptions(time_limit_s=time_limit_s or loaded.solver.time_limit_s,
-                           mip_gap=loaded.solver.mip_gap if mip_gap is None else mip_gap)
+    options = SolveOptions(time_limit_s=time_limit_s, mip_gap=mip_gap)
     click.echo(f"Planning '{loaded.name}' ({loaded.country_iso3}, {loaded.year})", err=True)
     result = plan(loaded, options, progress=_progress)
     target = result.to_dir(out_dir or Path("out") / loaded.name, table_format)
