@@ -37,3 +37,10 @@ def test_public_names_load_on_first_use():
                            "planner.SolveOptions; assert planner.Plan.__name__ == 'Plan'"],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
+
+
+def test_a_public_function_is_not_shadowed_by_its_submodule():
+    done = subprocess.run([sys.executable, "-c", "import planner, planner.pipeline, planner.verify; "
+                           "assert callable(planner.verify) and callable(planner.plan)"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr

@@ -18,7 +18,10 @@ def run(*args: str):
 
 
 def test_chips_is_registered():
-    assert chips in COMMANDS
+    from planner.cli import cli
+
+    assert "chips" in COMMANDS
+    assert cli.get_command(None, "chips") is chips
 
 
 def test_json_for_china_in_2026():
