@@ -4,7 +4,7 @@ what cost — as a mixed-integer program over real data.
 Typical use::
 
     import planner
-    scenario = planner.load_scenario("india", overrides=["demand.agents_per_capita=2"])
+    scenario = planner.load_scenario("india", overrides=["demand.agents_per_capita=0.4"])
     result = planner.plan(scenario, planner.SolveOptions(time_limit_s=60))
     result.summary(); result.fleet; result.to_dir("out/india")
 """

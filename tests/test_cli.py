@@ -37,7 +37,7 @@ def test_solve_with_override_changes_the_plan(tmp_path):
     runner = CliRunner()
     base = runner.invoke(cli, ["solve", "great-britain", "--out", str(tmp_path / "a")])
     doubled = runner.invoke(cli, ["solve", "great-britain", "--out", str(tmp_path / "b"),
-                                  "--set", "demand.agents_per_capita=2"])
+                                  "--set", "demand.agents_per_capita=0.4"])
     assert base.exit_code == 0 and doubled.exit_code == 0, doubled.output
     cost = [json.loads((tmp_path / d / "plan.json").read_text())["objective_usd"] for d in ("a", "b")]
     assert cost[1] > 1.5 * cost[0]

@@ -1,5 +1,6 @@
 """`planner demand`: the agent-density forecast of a scenario: the plan-year table by region and class,
-national totals by year, training demand, optional elasticities, map and chart."""
+national totals by year, training demand, optional elasticities, map and chart; and
+`planner demand calibrate`: the modelled base year beside the observed anchors."""
 
 from __future__ import annotations
 
@@ -33,10 +34,31 @@ def _totals_table(totals: pd.DataFrame) -> pd.DataFrame:
     of_total = totals.xs("total", level="service_class")
     peak["coincident"] = of_total["tokens_per_s_peak_coincident"] / MEGA
     peak["mean"] = of_total["tokens_per_s_mean"] / MEGA
+    peak["input"] = of_total["input_tokens_per_s_peak"] / MEGA
     return peak.round(2)
 
 
-@click.command()
+class _ForecastByDefault(click.Group):
+    """`planner demand [SCENARIO] ...` runs the forecast; `planner demand calibrate ...` the calibration."""
+
+    def parse_args(self, ctx, args):
+        if args and args[0] in self.commands:
+            return super().parse_args(ctx, args)
+        if args in (["-h"], ["--help"]):
+            return super().parse_args(ctx, args)
+        return super().parse_args(ctx, ["forecast", *args])
+
+
+@click.group(cls=_ForecastByDefault)
+def demand():
+    """Demand forecast of SCENARIO (default), or `calibrate` against observed anchors.
+
+    \b
+    planner demand [SCENARIO] [--year Y] [--map F] [--chart F] [--sensitivity] [--band] [--json]
+    planner demand calibrate [SCENARIO | --country ISO3] [--json]"""
+
+
+@demand.command("forecast")
 @click.argument("scenario", required=False)
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
               help="Override a scenario value, e.g. --set demand.agents_per_capita=2 (repeatable).")
@@ -46,12 +68,15 @@ def _totals_table(totals: pd.DataFrame) -> pd.DataFrame:
 @click.option("--chart", "chart_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the demand-over-years chart by service class (.png or .svg).")
 @click.option("--sensitivity", "with_sensitivity", is_flag=True, help="Also print elasticities of the peak total.")
+@click.option("--band", "with_band", is_flag=True,
+              help="Also print the plan-year peak with every growth knob low / central / high, and each knob's swing.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
 @user_errors_exit_2
-def demand(scenario, overrides, year, map_path, chart_path, with_sensitivity, as_json):
+def forecast_command(scenario, overrides, year, map_path, chart_path, with_sensitivity, with_band, as_json):
     """Forecast inference demand (M tokens/s at peak, generated tokens) and training compute of SCENARIO."""
     from planner.demand import forecast, national_totals, sensitivity, training_demand
     from planner.demand.curves import forecast_years
+    from planner.demand.ranges import band, swings
     from planner.geo.regions import regions_for
     from planner.scenario.load import load_scenario
 
@@ -65,11 +90,24 @@ def demand(scenario, overrides, year, map_path, chart_path, with_sensitivity, as
     totals = national_totals(table, regions, loaded)
     training = training_demand(loaded)
     elasticities = sensitivity(loaded, regions=regions) if with_sensitivity else None
+    ranged = (band(loaded, regions), swings(loaded, regions)) if with_band else None
     _write_plots(table, regions, totals, loaded, year, map_path, chart_path)
     if as_json:
-        click.echo(json.dumps(_document(loaded, year, table, totals, training, elasticities), indent=2))
+        click.echo(json.dumps(_document(loaded, year, table, totals, training, elasticities, ranged), indent=2))
         return
     _print_tables(loaded, year, regions, table, totals, training, elasticities)
+    if ranged is not None:
+        _print_band(*ranged)
+
+
+def _print_band(band_table: pd.DataFrame, swing_table: pd.DataFrame) -> None:
+    with pd.option_context("display.width", 160, "display.max_columns", 20):
+        click.echo("\nPlan-year peak with every growth knob low / central / high (M tokens/s; input = prompt and "
+                   "context read):")
+        click.echo((band_table.set_index("case") / MEGA).round(2).to_string())
+        click.echo("\nOne knob at a time (plan-year peak, M tokens/s):")
+        shown = swing_table.assign(**{c: swing_table[c] / MEGA for c in swing_table.columns if c.startswith("tokens")})
+        click.echo(shown.round(3).to_string(index=False))
 
 
 def _print_tables(loaded, year, regions, table, totals, training, elasticities) -> None:
@@ -82,7 +120,7 @@ def _print_tables(loaded, year, regions, table, totals, training, elasticities) 
         factor = population_factor(year, loaded.year, loaded.demand)
         click.echo(_region_table(table, regions, year, factor).to_string())
         click.echo("\nNational totals by year (sum of regional peaks; coincident = national peak across time zones "
-                   "and classes):")
+                   "and classes; input = prompt and context tokens/s read at the peak):")
         click.echo(_totals_table(totals).to_string())
         click.echo(f"\nTraining: {training.sustained_flops:.3e} FLOP/s sustained; largest run "
                    f"{training.largest_run_flops:.3e} FLOP/s at one site")
@@ -102,9 +140,69 @@ def _write_plots(table, regions, totals, loaded, year, map_path, chart_path) -> 
         click.echo(f"Wrote {chart_path}", err=True)
 
 
-def _document(loaded, year, table, totals, training, elasticities) -> dict:
+def _document(loaded, year, table, totals, training, elasticities, ranged=None) -> dict:
     return {"scenario": loaded.name, "country_iso3": loaded.country_iso3, "plan_year": loaded.year, "year": year,
             "forecast": table.to_dict(orient="records"),
             "national_totals": totals.reset_index().to_dict(orient="records"),
             "training": {"sustained_flops": training.sustained_flops, "largest_run_flops": training.largest_run_flops},
-            "sensitivity": None if elasticities is None else elasticities.to_dict(orient="records")}
+            "sensitivity": None if elasticities is None else elasticities.to_dict(orient="records"),
+            "band": None if ranged is None else ranged[0].to_dict(orient="records"),
+            "swings": None if ranged is None else ranged[1].to_dict(orient="records")}
+
+
+@demand.command("calibrate")
+@click.argument("scenario", required=False)
+@click.option("--country", default=None, metavar="ISO3",
+              help="Calibrate the shared defaults (base.yaml) for this country instead of a scenario.")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a scenario value (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
+@user_errors_exit_2
+def calibrate_command(scenario, country, overrides, as_json):
+    """The modelled base year of SCENARIO (or of --country) beside the anchors it was calibrated on and the
+    ones it was not: adoption by date, tokens per user against global volumes, chat intensity, growth."""
+    from planner.demand.calibrate import calibration_report, country_demand
+    from planner.scenario.load import load_scenario
+
+    if scenario and country:
+        raise ScenarioError([Problem("--country", "country", "give a SCENARIO or --country, not both", country)])
+    if country:
+        demand_cfg, iso3, plan_year, workloads = country_demand(country.upper(), overrides)
+        name = f"{iso3} (shared defaults)"
+    else:
+        loaded = load_scenario(scenario, overrides)
+        demand_cfg, iso3, plan_year, name = loaded.demand, loaded.country_iso3, loaded.year, loaded.name
+        workloads = {str(q): c.workload or str(q) for q, c in loaded.service_classes.items() if q in demand_cfg.classes}
+    report = calibration_report(demand_cfg, iso3, plan_year, workloads)
+    if as_json:
+        click.echo(json.dumps({"scenario": name, **report}, indent=2))
+        return
+    _print_calibration(name, report)
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, list):
+        return " - ".join(_fmt(v) for v in value)
+    return f"{value:.3f}" if abs(value) < 100 else f"{value:,.0f}"
+
+
+def _print_calibration(name: str, report: dict) -> None:
+    observed = report["adoption_share_observed"]
+    click.echo(f"Base year {report['base_year']} of '{name}' ({report['country_iso3']})")
+    click.echo(f"  adoption (AI users / working-age people, mid-year): modelled {report['adoption_share_modelled']:.3f}"
+               f", observed {_fmt(observed)}")
+    click.echo(f"  tokens per AI user-day (enterprise use included): output {report['output_tokens_per_user_day']:,.0f}"
+               f" (visible + reasoning), input {report['input_tokens_per_user_day']:,.0f}")
+    estimates = ", ".join(f"{k} {v:.2f}" for k, v in report["usage_intensity_estimates"].items()) or "none published"
+    click.echo(f"  usage intensity relative to the world: {report['usage_intensity_relative_to_world']:.2f} "
+               f"(estimates: {estimates})")
+    for title, flag in (("Calibrated on", True), ("Checked against (not used in the calibration)", False)):
+        rows = [a for a in report["anchors"] if a["calibrated_on"] is flag]
+        if not rows:
+            continue
+        click.echo(f"\n{title}:")
+        table = pd.DataFrame([{"quantity": a["quantity"], "observed": _fmt(a["observed"]), "modelled": _fmt(a["modelled"]),
+                               "unit": a["unit"]} for a in rows])
+        with pd.option_context("display.width", 200, "display.max_colwidth", 100):
+            click.echo(table.to_string(index=False))

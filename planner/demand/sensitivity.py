@@ -15,20 +15,40 @@ from planner.errors import Problem, ScenarioError
 from planner.scenario.schema import Scenario
 
 CLASS_KNOBS = ("tokens_per_agent_day", "tokens_per_user_day", "reasoning_tokens_per_visible_token",
-               "enterprise_share", "peak_to_mean_ratio")
-DEMAND_KNOBS = ("adoption_share", "agents_per_capita")
+               "token_growth_per_year", "enterprise_share", "peak_to_mean_ratio")
+PROFILE_KNOBS = ("reasoning_tokens_per_visible_token", "input_tokens_per_output_token")
+DEMAND_KNOBS = ("adoption_share", "adoption_saturation_share", "adoption_growth_per_year",
+                "usage_intensity_relative_to_world", "agents_per_capita", "agents_growth_per_year",
+                "reasoning_growth_per_year")
 SENSITIVITY_COLUMNS = ["knob", "value", "elasticity", "tokens_per_s_peak", "tokens_per_s_peak_low",
                        "tokens_per_s_peak_high"]
 
 
 def default_knobs(scenario: Scenario) -> list[str]:
     """Dotted paths of every non-zero demand knob that moves the plan-year peak."""
+    from planner.demand.forecast import class_tokens
+
     demand = scenario.demand
     knobs = [f"demand.{k}" for k in DEMAND_KNOBS if getattr(demand, k)]
+    if demand.adoption_share is None and demand.adoption_observed is not None:
+        knobs.append("demand.adoption_observed.share_of_working_age")
+    shapes = class_tokens(scenario)
     for q in scenario.service_classes:
         if q in demand.classes:
-            knobs += [f"demand.classes.{q}.{k}" for k in CLASS_KNOBS if getattr(demand.classes[q], k)]
+            cls = demand.classes[q]
+            knobs += [f"demand.classes.{q}.{k}" for k in CLASS_KNOBS
+                      if getattr(cls, k) or (k in PROFILE_KNOBS and getattr(shapes[str(q)], k))]
     return knobs
+
+
+def _value(scenario: Scenario, tree: dict, path: list[str]) -> float:
+    """The knob's value; a class's reasoning or input ratio left to its workload profile reads from there."""
+    value = _get(tree, path)
+    if value is None and len(path) == 4 and path[:2] == ["demand", "classes"] and path[3] in PROFILE_KNOBS:
+        from planner.demand.forecast import class_tokens
+
+        value = getattr(class_tokens(scenario)[path[2]], path[3])
+    return float(value)
 
 
 def _get(tree: dict, path: list[str]) -> object:
@@ -76,7 +96,7 @@ def sensitivity(scenario: Scenario, knobs: Iterable[str] | None = None, rel_step
     for knob in (default_knobs(scenario) if knobs is None else list(knobs)):
         path = knob.split(".")
         try:
-            value = float(_get(tree, path))
+            value = _value(scenario, tree, path)
         except (KeyError, TypeError, ValueError):
             raise ScenarioError([Problem("sensitivity", knob, "not a numeric scenario value")]) from None
         low, high = value * (1 - rel_step), value * (1 + rel_step)

@@ -1,9 +1,10 @@
 """Workload profiles per service class (``data/workloads/service_classes.yaml``).
 
-A profile says what a request of the class looks like (input tokens, visible output tokens, a reasoning
-multiplier on the output), the latency targets it is served under (TTFT, TPOT), the weight precision, and
-which models serve it in what share. Tokens counted by the demand forecast are generated tokens:
-``generated_tokens = output_tokens x reasoning_multiplier``.
+A profile says what a request of the class looks like (input tokens, visible output tokens, hidden reasoning
+tokens per visible token), the latency targets it is served under (TTFT, TPOT), the weight precision, and
+which models serve it in what share. Tokens counted by the demand forecast are generated tokens, with the one
+definition of reasoning shared with the demand (``planner.demand.tokens``):
+``generated_tokens = output_tokens x (1 + reasoning_tokens_per_visible_token)``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 
 import yaml
 
+from planner.demand.tokens import generated_per_visible, generated_tokens
 from planner.errors import DataError, Problem
 from planner.resources import data_path
 from planner.roofline.cards import list_model_cards
@@ -27,7 +29,7 @@ class WorkloadProfile:
     name: str
     input_tokens: float
     output_tokens: float
-    reasoning_multiplier: float
+    reasoning_tokens_per_visible_token: float
     ttft_s: float
     tpot_s: float
     precision: Precision
@@ -39,10 +41,22 @@ class WorkloadProfile:
     @property
     def generated_tokens(self) -> float:
         """Tokens decoded per request: the visible output plus hidden reasoning."""
-        return self.output_tokens * self.reasoning_multiplier
+        return generated_tokens(self.output_tokens, self.reasoning_tokens_per_visible_token)
+
+    @property
+    def reasoning_multiplier(self) -> float:
+        """Generated tokens per visible output token, 1 + r [-]."""
+        return generated_per_visible(self.reasoning_tokens_per_visible_token)
+
+    @property
+    def input_tokens_per_output_token(self) -> float:
+        """Prompt and context tokens per visible output token [-] (the demand's per-class input ratio)."""
+        return self.input_tokens / self.output_tokens
 
 
-_NUMBERS = ("input_tokens", "output_tokens", "reasoning_multiplier", "ttft_s", "tpot_s")
+_POSITIVE = ("input_tokens", "output_tokens", "ttft_s", "tpot_s")
+_REASONING = "reasoning_tokens_per_visible_token"
+_NUMBERS = ("input_tokens", "output_tokens", _REASONING, "ttft_s", "tpot_s")
 
 
 def parse_workload(name: str, raw: object, file: str, known_models: set[str]) -> WorkloadProfile:
@@ -53,11 +67,12 @@ def parse_workload(name: str, raw: object, file: str, known_models: set[str]) ->
     values = {}
     for key in _NUMBERS:
         value = raw.get(key)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-            problems.append(Problem(file, f"{name}.{key}", "must be a positive number", value))
+        least, expected = (0.0, "a number >= 0 (hidden reasoning tokens per visible output token)") \
+            if key == _REASONING else (None, "a positive number")
+        number = not isinstance(value, bool) and isinstance(value, (int, float))
+        if not number or (value < least if least is not None else not value > 0):
+            problems.append(Problem(file, f"{name}.{key}", f"must be {expected}", value))
         values[key] = value
-    if isinstance(values["reasoning_multiplier"], (int, float)) and values["reasoning_multiplier"] < 1:
-        problems.append(Problem(file, f"{name}.reasoning_multiplier", "must be >= 1", values["reasoning_multiplier"]))
     try:
         precision = Precision(str(raw.get("precision")).lower())
     except ValueError:

@@ -35,15 +35,18 @@ class RegionsConfig(StrictModel):
 
 class DemandClassConfig(StrictModel):
     tokens_per_agent_day: float = Field(ge=0)
-    """Visible generated tokens per AI agent per day in this class, in the plan year [tokens/agent/day]."""
+    """Visible output tokens per AI agent per day in this class, in the base year [tokens/agent/day]."""
     tokens_per_user_day: float = Field(0.0, ge=0)
-    """Visible generated tokens a person asks for directly (no agent) per adopting person per day, in the plan
-    year [tokens/user/day]."""
-    reasoning_tokens_per_visible_token: float = Field(0.0, ge=0)
-    """Hidden reasoning (thinking) tokens generated per visible token [-]."""
+    """Visible output tokens a person asks for directly (no agent) per AI user per day, in the base year
+    [tokens/user/day]."""
+    reasoning_tokens_per_visible_token: float | None = Field(None, ge=0)
+    """Hidden reasoning (thinking) tokens generated per visible output token in the base year [-]; a request
+    generates visible x (1 + this) tokens (``planner.demand.tokens``). None = the class's workload profile."""
+    input_tokens_per_output_token: float | None = Field(None, ge=0)
+    """Prompt and context tokens read per visible output token [-]. None = the class's workload profile
+    (input_tokens / output_tokens)."""
     token_growth_per_year: float = Field(0.0, ge=0, le=10)
-    """Yearly growth of tokens per agent-day and per user-day (longer tasks, more steps) [1/year]; years
-    before the plan year are back-cast with it."""
+    """Yearly growth of tokens per agent-day and per user-day (longer tasks, more steps) [1/year]."""
     enterprise_share: float = Field(0.0, ge=0, lt=1)
     """Share of this class's tokens that enterprises and industry generate beyond people's own use [-];
     placed by city (urban) population rather than by all residents."""
@@ -59,9 +62,13 @@ class TrainingConfig(StrictModel):
     largest_run_days: float = Field(gt=0, le=3650)
     """Wall-clock duration of that run [days]; its rate must sit at one site."""
     runs_per_year: float = Field(ge=0)
-    """Largest-run equivalents of pre-training per year [runs/year]."""
+    """National frontier pre-training: largest-run equivalents per year [runs/year] (0 = none beyond the
+    research compute)."""
     fine_tuning_share: float = Field(0.0, ge=0, lt=1)
-    """Share of all training compute spent on fine-tuning, post-training and experiments [-]."""
+    """Share of the frontier programme's compute spent on fine-tuning, post-training and experiments [-]."""
+    research_compute_flops: float = Field(0.0, ge=0)
+    """Sustained model FLOP/s of public research compute beyond the frontier runs (a national AI research
+    resource, shared GPU programmes), as a yearly average [FLOP/s]."""
     mfu: float | None = Field(None, gt=0, le=1)
     """Model FLOPs utilisation of training runs [-]; None = the roofline kernel's model of a large run."""
     unmet_penalty_usd_per_pflops_year: float = Field(300_000.0, gt=0)
@@ -69,23 +76,40 @@ class TrainingConfig(StrictModel):
     run's site) [USD per PFLOP/s-year]."""
 
 
+class AdoptionObservation(StrictModel):
+    share_of_working_age: float = Field(gt=0, le=1)
+    """Measured AI users over the working-age (15-64) population [-] (the Microsoft AI diffusion measure)."""
+    date: float = Field(ge=2020, le=2100)
+    """When it was measured, as a decimal year; a period is dated at its middle (Q1 2026 = 2026.125) [year]."""
+    working_age_share: float = Field(gt=0, le=1)
+    """People aged 15-64 over the whole population [-]; users over all people = share x this."""
+
+
 class DemandConfig(StrictModel):
-    adoption_share: float = Field(ge=0, le=1)
-    """Share of the population that uses AI services in the plan year [-]; anchors the logistic adoption curve."""
+    adoption_observed: AdoptionObservation | None = None
+    """The latest measured adoption; the logistic curve passes through it. Used unless ``adoption_share`` is set."""
+    adoption_share: float | None = Field(None, ge=0, le=1)
+    """Share of all people using AI services in the plan year [-]; when set it anchors the logistic curve
+    instead of ``adoption_observed`` (a what-if)."""
     adoption_saturation_share: float = Field(1.0, gt=0, le=1)
-    """Ceiling of the logistic adoption curve [-]; must be at least ``adoption_share``."""
+    """Ceiling of the logistic adoption curve, a share of all people [-]."""
     adoption_growth_per_year: float = Field(0.5, gt=0, le=5)
     """Logistic growth rate of adoption [1/year] (steepness: ln(odds) grows by this much each year)."""
     agents_per_capita: float = Field(ge=0)
-    """AI agents running per adopting person (AI user) in the plan year [agents/person]."""
+    """AI agents running per AI user in the base year [agents/person]."""
     agents_growth_per_year: float = Field(0.0, ge=0, le=10)
-    """Yearly growth of agents per adopting person [1/year]; years before the plan year are back-cast with it."""
+    """Yearly growth of agents per AI user [1/year]."""
+    usage_intensity_relative_to_world: float = Field(1.0, gt=0, le=20)
+    """Tokens per AI user in this country over the world mean per AI user [-]; scales every class (the class
+    figures are world means)."""
+    reasoning_growth_per_year: float = Field(0.0, ge=0, le=10)
+    """Yearly growth of reasoning tokens per visible token in every class [1/year]."""
     population_base_year: int | None = Field(None, ge=1950, le=2100)
     """Year the shipped population figures describe; None = the plan year (no population growth applied)."""
     population_growth_per_year: float = Field(0.0, ge=-0.05, le=0.1)
     """Yearly national population growth from ``population_base_year`` [1/year]."""
     base_year: int | None = Field(None, ge=2020, le=2100)
-    """First year of the forecast; None = the plan year only."""
+    """First year of the forecast, the year the per-user and per-agent figures describe; None = the plan year."""
     classes: dict[ServiceClass, DemandClassConfig]
     """Per service class token use."""
     training: TrainingConfig | None = None

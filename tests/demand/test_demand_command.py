@@ -22,7 +22,7 @@ def test_json_override_and_year(tmp_path):
     runner = CliRunner()
     plain = json.loads(runner.invoke(cli, ["demand", "great-britain", "--json"]).output)
     doubled = json.loads(runner.invoke(cli, ["demand", "great-britain", "--json", "--year", "2032",
-                                             "--set", "demand.agents_per_capita=2"]).output)
+                                             "--set", "demand.agents_per_capita=0.4"]).output)
     assert plain["year"] == 2030 and doubled["year"] == 2032
 
     def plan_total(doc):

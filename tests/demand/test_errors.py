@@ -71,7 +71,19 @@ def test_forecast_checks_a_scenario_built_in_python(gb, gb_regions):
     bad = type(gb).model_validate(tree)
     with pytest.raises(ScenarioError) as raised:
         forecast(bad, gb_regions)
+    assert paths(raised.value) == {"demand.adoption_observed"}
+    tree["demand"]["adoption_share"] = 0.3
+    with pytest.raises(ScenarioError) as raised:
+        forecast(type(gb).model_validate(tree), gb_regions)
     assert paths(raised.value) == {"demand.adoption_share"}
+
+
+def test_adoption_without_any_anchor_is_reported(gb, gb_regions):
+    tree = gb.model_dump(mode="json")
+    tree["demand"]["adoption_observed"] = None
+    with pytest.raises(ScenarioError) as raised:
+        forecast(type(gb).model_validate(tree), gb_regions)
+    assert paths(raised.value) == {"demand.adoption_observed"}
 
 
 def test_class_without_tokens_is_reported(tmp_path):

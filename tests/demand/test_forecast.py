@@ -1,11 +1,14 @@
 """The forecast: plan-year anchoring, linearity in population and agents, growth, peaks, the coincident peak."""
 
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from planner.demand import DEMAND_COLUMNS, TOTAL, forecast, national_totals
-from planner.demand.curves import adoption_share, forecast_years
+from planner.demand.curves import adoption_at, adoption_share, forecast_years
+from planner.demand.forecast import class_tokens
 from planner.demand.diurnal import concentration, daily_shape, utc_profile
 from planner.units import SECONDS_PER_DAY
 from tests.demand.conftest import with_class, with_demand
@@ -28,14 +31,31 @@ def test_columns_years_and_classes(gb, gb_regions):
 
 
 def test_plan_year_reads_off_the_scenario_by_hand(gb, gb_regions):
-    """One class, no enterprise share: mean = population x growth x adoption x agents x tokens x (1+r) / 86400."""
-    cls = gb.demand.classes["agentic"]
+    """One class, no enterprise share: mean = population x growth x adoption(mid-year) x agents(t) x tokens(t)
+    x intensity x (1 + r(t)) / 86400, every driver grown from the base year's mid-point."""
+    d = gb.demand
+    cls = d.classes["agentic"]
     table = forecast(with_class(gb, "agentic", enterprise_share=0.0), gb_regions, years=[gb.year])
     got = table[table["service_class"] == "agentic"]["tokens_per_s_mean"].sum()
-    growth = (1 + gb.demand.population_growth_per_year) ** (gb.year - gb.demand.population_base_year)
-    expected = (gb_regions["population"].sum() * growth * gb.demand.adoption_share * gb.demand.agents_per_capita
-                * cls.tokens_per_agent_day * (1 + cls.reasoning_tokens_per_visible_token) / SECONDS_PER_DAY)
+    years = gb.year - d.base_year
+    growth = (1 + d.population_growth_per_year) ** (gb.year - d.population_base_year)
+    obs = d.adoption_observed
+    anchor = obs.share_of_working_age * obs.working_age_share
+    t0 = obs.date + math.log(d.adoption_saturation_share / anchor - 1) / d.adoption_growth_per_year
+    adoption = d.adoption_saturation_share / (1 + math.exp(-d.adoption_growth_per_year * (gb.year + 0.5 - t0)))
+    r = class_tokens(gb)["agentic"].reasoning_tokens_per_visible_token * (1 + d.reasoning_growth_per_year) ** years
+    expected = (gb_regions["population"].sum() * growth * adoption * d.agents_per_capita
+                * (1 + d.agents_growth_per_year) ** years * cls.tokens_per_agent_day
+                * (1 + cls.token_growth_per_year) ** years * d.usage_intensity_relative_to_world * (1 + r)
+                / SECONDS_PER_DAY)
     assert got == pytest.approx(expected, rel=1e-12)
+
+
+def test_plan_year_adoption_share_is_a_what_if_anchor(gb, gb_regions):
+    what_if = with_demand(gb, adoption_share=0.5)
+    assert adoption_share(gb.year, gb.year, what_if.demand) == pytest.approx(0.5)
+    ratio = plan_total(what_if, gb_regions) / plan_total(gb, gb_regions)
+    assert ratio == pytest.approx(0.5 / adoption_share(gb.year, gb.year, gb.demand), rel=1e-12)
 
 
 def test_total_scales_linearly_with_population(gb, gb_regions):
@@ -51,16 +71,17 @@ def test_total_is_linear_in_agents_per_capita(gb, gb_regions):
     assert totals[2] - totals[1] == pytest.approx(totals[1] - totals[0], rel=1e-12)
     assert totals[3] - totals[0] == pytest.approx(4 * (totals[1] - totals[0]), rel=1e-12)
     agents_only = with_class(gb, "interactive", tokens_per_user_day=0.0, tokens_per_agent_day=1000.0)
-    assert plan_total(with_demand(agents_only, agents_per_capita=2.0), gb_regions) == pytest.approx(
-        2 * plan_total(agents_only, gb_regions), rel=1e-12)
+    assert plan_total(with_demand(agents_only, agents_per_capita=0.4), gb_regions) == pytest.approx(
+        0.4 / gb.demand.agents_per_capita * plan_total(agents_only, gb_regions), rel=1e-12)
 
 
 def test_reasoning_tokens_count_as_generated(gb, gb_regions):
     base = forecast(gb, gb_regions, years=[gb.year]).query("service_class == 'batch'")["tokens_per_s_mean"].sum()
-    r = gb.demand.classes["batch"].reasoning_tokens_per_visible_token
+    r = class_tokens(gb)["batch"].reasoning_tokens_per_visible_token
     more = with_class(gb, "batch", reasoning_tokens_per_visible_token=2 * r + 1)
     got = forecast(more, gb_regions, years=[gb.year]).query("service_class == 'batch'")["tokens_per_s_mean"].sum()
-    assert got == pytest.approx(base * (2 * r + 2) / (1 + r), rel=1e-12)
+    grown = (1 + gb.demand.reasoning_growth_per_year) ** (gb.year - gb.demand.base_year)
+    assert got == pytest.approx(base * (1 + (2 * r + 1) * grown) / (1 + r * grown), rel=1e-12)
 
 
 def test_enterprise_share_adds_demand_placed_by_city_population(gb, gb_regions):
@@ -78,9 +99,10 @@ def test_demand_grows_every_year_and_adoption_is_logistic(gb, gb_regions):
     totals = forecast(gb, gb_regions).groupby("year")["tokens_per_s_peak"].sum()
     assert totals.is_monotonic_increasing and totals.iloc[-1] > totals.iloc[0]
     d = gb.demand
-    assert adoption_share(gb.year, gb.year, d) == pytest.approx(d.adoption_share)
+    obs = d.adoption_observed
+    assert adoption_at(obs.date, gb.year, d) == pytest.approx(obs.share_of_working_age * obs.working_age_share)
     assert adoption_share(2100, gb.year, d) == pytest.approx(d.adoption_saturation_share, rel=1e-6)
-    assert 0 < adoption_share(2020, gb.year, d) < d.adoption_share
+    assert 0 < adoption_share(2020, gb.year, d) < adoption_share(gb.year, gb.year, d)
     assert forecast_years(2030, with_demand(gb, base_year=None).demand) == [2030]
 
 

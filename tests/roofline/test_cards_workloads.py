@@ -56,12 +56,12 @@ def test_workloads_cover_the_three_classes():
 
 
 def test_bad_workload_reports_every_problem():
-    raw = {"input_tokens": 0, "output_tokens": 10, "reasoning_multiplier": 0.5, "ttft_s": 1, "tpot_s": 0.1,
+    raw = {"input_tokens": 0, "output_tokens": 10, "reasoning_tokens_per_visible_token": -0.5, "ttft_s": 1, "tpot_s": 0.1,
            "precision": "fp3", "model_mix": {"Nope": 0.5}}
     with pytest.raises(DataError) as info:
         parse_workload("w", raw, "f.yaml", {"Llama-3.1-8B"})
     keys = {p.key_path for p in info.value.problems}
-    assert {"w.input_tokens", "w.reasoning_multiplier", "w.precision", "w.model_mix.Nope", "w.model_mix"} <= keys
+    assert {"w.input_tokens", "w.reasoning_tokens_per_visible_token", "w.precision", "w.model_mix.Nope", "w.model_mix"} <= keys
 
 
 def test_unknown_service_class():
