@@ -51,7 +51,9 @@ class _ForecastByDefault(click.Group):
 
 @click.group(cls=_ForecastByDefault)
 def demand():
-    """Demand forecast of SCENARIO (default), or `calibrate` against observed anchors.
+    """Forecast inference demand (M tokens/s at peak, generated tokens) and training compute of SCENARIO.
+
+    `planner demand calibrate` sets the modelled base year beside the observed anchors.
 
     \b
     planner demand [SCENARIO] [--year Y] [--map F] [--chart F] [--sensitivity] [--band] [--json]
