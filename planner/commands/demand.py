@@ -204,7 +204,7 @@ def _print_calibration(name: str, report: dict) -> None:
         if not rows:
             continue
         click.echo(f"\n{title}:")
-        table = pd.DataFrame([{"quantity": a["quantity"], "observed": _fmt(a["observed"]), "modelled": _fmt(a["modelled"]),
-                               "unit": a["unit"]} for a in rows])
+        table = pd.DataFrame([{"quantity": a["quantity"], "observed": _fmt(a["observed"]),
+                               "modelled": _fmt(a["modelled"]), "unit": a["unit"]} for a in rows])
         with pd.option_context("display.width", 200, "display.max_colwidth", 100):
             click.echo(table.to_string(index=False))

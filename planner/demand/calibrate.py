@@ -304,14 +304,10 @@ def _chat_and_growth_rows(raw: dict, demand: DemandConfig, plan_year: int, shape
 
         t0, t1 = float(growth["from_date"]), float(growth["to_date"])
         rows.append({"kind": "growth", "date": t1, "quantity": f"growth of world tokens, {growth['quantity']}",
-                     "unit": "ratio", "observed": float(growth["ratio"]), "modelled": world_tokens(t1) / world_tokens(t0),
+                     "unit": "ratio", "observed": float(growth["ratio"]),
+                     "modelled": world_tokens(t1) / world_tokens(t0),
                      "calibrated_on": False, "source_url": growth["source_url"]})
     return rows
-
-
-def observation_for(iso3: str) -> AdoptionObservation | None:
-    """The calibration-period measurement of a country (for building a demand section)."""
-    return anchor_data.calibration_observation(iso3)
 
 
 REFERENCE_PLAN_YEAR = 2030
