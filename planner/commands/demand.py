@@ -11,6 +11,7 @@ import click
 import pandas as pd
 
 from planner.commands._common import user_errors_exit_2
+from planner.extras import require_extra
 from planner.errors import Problem, ScenarioError
 
 MEGA = 1e6
@@ -82,6 +83,8 @@ def forecast_command(scenario, overrides, year, map_path, chart_path, with_sensi
     from planner.geo.regions import regions_for
     from planner.scenario.load import load_scenario
 
+    if map_path is not None or chart_path is not None:
+        require_extra("plot", "--map and --chart")
     loaded = load_scenario(scenario, overrides)
     year = loaded.year if year is None else year
     first = forecast_years(loaded.year, loaded.demand)[0]

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from planner.commands._common import user_errors_exit_2
+from planner.extras import require_extra
 from planner.errors import DataError, Problem
 
 
@@ -64,6 +65,8 @@ def roofline(ctx: click.Context, chip: str | None, model: str | None, chart: Pat
     """Throughput coefficients per (chip, service class) from the roofline kernel."""
     if ctx.invoked_subcommand is not None:
         return
+    if chart is not None:
+        require_extra("plot", "--chart")
     from planner.roofline import serving_coefficients, training_flops_per_chip
 
     chips = _chips(chip)

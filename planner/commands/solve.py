@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from planner.commands._common import user_errors_exit_2
+from planner.commands._common import check_writable_dir, user_errors_exit_2
+from planner.extras import require_extra
 from planner.scenario.load import load_scenario, resolve_scenario_path
 
 SCENARIO_HELP = "Scenario YAML file or shipped scenario name (india, great-britain); default: india."
@@ -36,11 +37,15 @@ def solve(scenario: str | None, out_dir: Path | None, time_limit_s: float | None
     from planner.pipeline import plan
     from planner.solve import SolveOptions
 
+    if table_format == "parquet":
+        require_extra("parquet", "--format parquet")
     loaded = load_scenario(scenario, overrides)
+    target_dir = out_dir or Path("out") / loaded.name
+    check_writable_dir(target_dir.resolve().parent)
     options = SolveOptions(time_limit_s=time_limit_s, mip_gap=mip_gap)
     click.echo(f"Planning '{loaded.name}' ({loaded.country_iso3}, {loaded.year})", err=True)
     result = plan(loaded, options, progress=_progress)
-    target = result.to_dir(out_dir or Path("out") / loaded.name, table_format)
+    target = result.to_dir(target_dir, table_format)
     click.echo(result.summary())
     verification = result.metadata.get("verification", {})
     if verification and not verification.get("ok", True):
@@ -56,6 +61,9 @@ def solve(scenario: str | None, out_dir: Path | None, time_limit_s: float | None
 @user_errors_exit_2
 def validate(scenario: str, overrides: tuple[str, ...]) -> None:
     """Check SCENARIO against the schema and the shipped data; list every problem at once."""
+    from planner.pipeline import prepare
+
     loaded = load_scenario(scenario, overrides)
+    prepare(loaded)  # every check a solve runs before its MIP (grid zones and buses, sites, data)
     click.echo(f"{resolve_scenario_path(scenario)}: valid scenario '{loaded.name}' "
                f"({loaded.country_iso3}, {loaded.year}, {len(loaded.sites)} sites)")

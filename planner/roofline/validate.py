@@ -211,7 +211,7 @@ def _predict_gemm(m: RowMapping, chips: pd.DataFrame, eff: Efficiency) -> float:
 def read_measurements(path: Path) -> pd.DataFrame:
     try:
         frame = pd.read_csv(path)
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as error:
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
         raise DataError([Problem(str(path), "", f"cannot read CSV: {error}")]) from error
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     if missing:

@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 
 from planner.errors import Problem, ScenarioError
+from planner.scenario.plausibility import empty_lists, physical_ranges, sites_on_land
 from planner.scenario.schema import Scenario
 
 # Sites may lie this far outside the bounding box of the country's cities (offshore, border areas).
@@ -43,9 +44,14 @@ def _sites(scenario: Scenario, source: str) -> Iterator[Problem]:
 
 
 def _sites_inside_country(scenario: Scenario, source: str) -> Iterator[Problem]:
+    """By the country's outline where Natural Earth has one; else within the bounding box of its cities."""
+    from planner.geo.outlines import has_outline
     from planner.geo.population import cities, countries
 
     if scenario.country_iso3 not in countries().index:
+        return
+    if has_outline(scenario.country_iso3):
+        yield from sites_on_land(scenario, source)
         return
     members = cities(scenario.country_iso3)
     if members.empty:
@@ -101,7 +107,8 @@ def _demand(scenario: Scenario, source: str) -> Iterator[Problem]:
     yield from demand_problems(scenario, source)
 
 
-CHECKS: list[Check] = [_country, _classes, _sites, _chips, _workloads_and_rules, _demand]
+CHECKS: list[Check] = [_country, _classes, _sites, _chips, _workloads_and_rules, _demand, physical_ranges,
+                       empty_lists]
 
 
 def collect_problems(scenario: Scenario, source: str = "scenario") -> list[Problem]:

@@ -7,13 +7,16 @@ in one ``ScenarioError``.
 from __future__ import annotations
 
 import copy
+import difflib
 import hashlib
 import json
+import types
+import typing
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from planner.errors import Problem, ScenarioError
 from planner.resources import default_scenario_path, scenarios_dir
@@ -41,10 +44,15 @@ def _read_yaml(path: Path) -> dict:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as error:
         raise ScenarioError([Problem(str(path), "", f"cannot read: {error.strerror}")]) from None
+    except UnicodeDecodeError as error:
+        raise ScenarioError([Problem(str(path), f"byte {error.start}",
+                                     "not UTF-8 text; a scenario is a YAML file saved as UTF-8")]) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise ScenarioError([Problem(str(path), where, f"invalid YAML: {getattr(error, 'problem', error)}")]) from None
+    except ValueError as error:  # a value YAML reads but cannot build, e.g. the date 2026-13-45
+        raise ScenarioError([Problem(str(path), "", f"invalid value: {error}")]) from None
     if not isinstance(raw, dict):
         raise ScenarioError([Problem(str(path), "", "a scenario must be a YAML mapping", type(raw).__name__)])
     return raw
@@ -80,7 +88,10 @@ def parse_override(text: str) -> tuple[list[str], object]:
     key, sep, value = text.partition("=")
     if not sep or not key.strip():
         raise ScenarioError([Problem("--set", text, "expected KEY=VALUE, e.g. demand.agents_per_capita=2")])
-    return key.strip().split("."), yaml.safe_load(value) if value.strip() else None
+    try:
+        return key.strip().split("."), yaml.safe_load(value) if value.strip() else None
+    except (yaml.YAMLError, ValueError) as error:  # ValueError: a date YAML reads but the calendar lacks
+        raise ScenarioError([Problem(f"--set {text}", key.strip(), f"invalid value: {error}", value)]) from None
 
 
 def _set_path(tree: dict, keys: list[str], value: object, source: str) -> Problem | None:
@@ -135,8 +146,48 @@ def _problems_from_validation(error: ValidationError, source: str) -> list[Probl
         value = item.get("input") if item["type"] != "missing" else None
         if isinstance(value, (dict, list)):
             value = None
-        problems.append(Problem(source, key_path, item["msg"], value))
+        message = item["msg"]
+        if item["type"] == "extra_forbidden":
+            message = _unknown_key_message(item["loc"])
+            value = None
+        problems.append(Problem(source, key_path, message, value))
     return problems
+
+
+def _unknown_key_message(loc: tuple) -> str:
+    """'unknown key' with the closest allowed keys at that place in the schema."""
+    allowed = keys_allowed_at(loc[:-1])
+    close = difflib.get_close_matches(str(loc[-1]), allowed, n=3, cutoff=0.6)
+    if close:
+        return f"unknown key; did you mean {' or '.join(repr(c) for c in close)}?"
+    return f"unknown key; allowed here: {', '.join(allowed)}" if allowed else "unknown key"
+
+
+def keys_allowed_at(loc: tuple) -> list[str]:
+    """Field names of the schema model found by following ``loc`` (dict keys and list indexes pass through)."""
+    annotation: object = Scenario
+    for part in loc:
+        annotation = _container_of(annotation)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            field_info = annotation.model_fields.get(str(part))
+            if field_info is None:
+                return []
+            annotation = field_info.annotation
+        else:
+            args = typing.get_args(annotation)
+            annotation = args[-1] if args else None
+    annotation = _container_of(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return sorted(annotation.model_fields)
+    return []
+
+
+def _container_of(annotation: object) -> object:
+    """The model, dict or list inside an Optional or Union annotation."""
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        kept = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return kept[0] if kept else None
+    return annotation
 
 
 def validate_raw(raw: dict, source: str, earlier: list[Problem] = ()) -> Scenario:
@@ -150,11 +201,25 @@ def validate_raw(raw: dict, source: str, earlier: list[Problem] = ()) -> Scenari
     return scenario
 
 
+def _blame_overrides(problems: Iterable[Problem], overrides: Iterable[str]) -> list[Problem]:
+    """Problems at (or under) a key an override set are the override's, not the file's."""
+    by_key = {text.partition("=")[0].strip(): text for text in overrides}
+    blamed = []
+    for problem in problems:
+        text = next((t for key, t in by_key.items()
+                     if problem.key_path == key or problem.key_path.startswith(key + ".")), None)
+        blamed.append(Problem(f"--set {text}", problem.key_path, problem.message, problem.value) if text else problem)
+    return blamed
+
+
 def load_scenario(path: str | Path | None = None, overrides: Iterable[str] = (), check: bool = True) -> Scenario:
     """Load, merge, override and validate a scenario; with ``check`` also run the semantic checks."""
     resolved = resolve_scenario_path(path)
     raw, override_problems = apply_overrides(read_raw(resolved), overrides)
-    scenario = validate_raw(raw, str(resolved), override_problems)
+    try:
+        scenario = validate_raw(raw, str(resolved), override_problems)
+    except ScenarioError as error:
+        raise ScenarioError(_blame_overrides(error.problems, overrides)) from None
     if check:
         from planner.scenario.checks import check_scenario
 

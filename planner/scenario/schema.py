@@ -15,7 +15,8 @@ from planner.vocabulary import ServiceClass
 
 
 class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    # NaN and infinity are never a valid input: an unlimited value is written as null (None) where allowed.
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True, allow_inf_nan=False)
 
 
 class RegionsConfig(StrictModel):
