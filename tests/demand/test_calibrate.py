@@ -8,8 +8,8 @@ from click.testing import CliRunner
 
 from planner.cli import cli
 from planner.demand import anchors
-from planner.demand.calibrate import (backcast, calibration_report, fit_adoption_rate, leave_one_out,
-                                      reference_ceilings)
+from planner.demand.calibrate import (backcast, calibration_report, central_intensity, fit_adoption_rate,
+                                      leave_one_out, reference_ceilings)
 from planner.scenario.load import load_scenario
 
 pytestmark = pytest.mark.unit
@@ -82,6 +82,7 @@ def test_country_intensity_from_published_splits():
     estimates = india["usage_intensity_estimates"]
     assert set(estimates) == {"anthropic_usage_index", "chatgpt_visitor_share"}
     assert min(estimates.values()) < india["usage_intensity_relative_to_world"] < max(estimates.values())
+    assert india["usage_intensity_relative_to_world"] == pytest.approx(central_intensity(estimates), abs=0.01)
     gb = report("great-britain")
     aui = gb["usage_intensity_estimates"]["anthropic_usage_index"]
     assert gb["usage_intensity_relative_to_world"] == pytest.approx(aui, abs=0.02)

@@ -49,3 +49,14 @@ def test_user_errors_exit_2():
     assert bad.exit_code == 2 and "demand.adoption_share" in bad.output and "Traceback" not in bad.output
     early = runner.invoke(cli, ["demand", "great-britain", "--year", "2000"])
     assert early.exit_code == 2 and "--year" in early.output
+
+
+def test_band_and_input_columns():
+    runner = CliRunner()
+    result = runner.invoke(cli, ["demand", "great-britain", "--band"])
+    assert result.exit_code == 0, result.output
+    assert "low / central / high" in result.output and "demand.agents_growth_per_year" in result.output
+    document = json.loads(runner.invoke(cli, ["demand", "great-britain", "--json", "--band"]).output)
+    cases = {row["case"]: row["tokens_per_s_peak"] for row in document["band"]}
+    assert cases["low"] < cases["central"] < cases["high"]
+    assert all(r["input_tokens_per_s_peak"] > 0 for r in document["forecast"])
