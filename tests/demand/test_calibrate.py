@@ -75,6 +75,8 @@ def test_tokens_per_user_inside_two_independent_volume_ranges(name):
         assert low < anchor["modelled"] < high, (quantity, anchor)
         assert anchor["calibrated_on"] is False
     assert got["input_tokens_per_user_day"] > 5 * got["output_tokens_per_user_day"]  # prompts dominate
+    for anchor in (a for a in got["anchors"] if a["calibrated_on"]):  # chat messages and the Q1 2026 share
+        assert anchor["modelled"] == pytest.approx(anchor["observed"], rel=0.01), anchor
 
 
 def test_country_intensity_from_published_splits():
