@@ -143,7 +143,8 @@ def prepare(scenario: Scenario, progress: Progress | None = None) -> Prepared:
         grid = grid_inputs(scenario.grid, sites)
     with timer.stage("latency"):
         budgets = _per_class(scenario, "rtt_budget_ms")
-        arcs = serve_arcs(regions, sites, budgets, _per_class(scenario, "max_candidate_sites"))
+        arcs = serve_arcs(regions, sites, budgets, _per_class(scenario, "max_candidate_sites"),
+                          scenario.latency.budget_percentile)
     with timer.stage("assemble"):
         demand_series = demand.set_index(["region", "service_class"])["tokens_per_s_peak"]
         inputs = ModelInputs(name=scenario.name, regions=regions, sites=sites, chips=chips,

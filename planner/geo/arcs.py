@@ -9,12 +9,13 @@ from planner.geo.latency import rtt_matrix_ms
 
 
 def serve_arcs(regions: pd.DataFrame, sites: pd.DataFrame, rtt_budget_ms: pd.Series,
-               max_candidate_sites: pd.Series | None = None) -> pd.DataFrame:
+               max_candidate_sites: pd.Series | None = None, percentile: str = "p50") -> pd.DataFrame:
     """Arcs indexed by (region, service_class, site) with ``rtt_ms``, one per pair within the budget and,
     where ``max_candidate_sites`` gives a number for the class, among that many nearest sites of the region.
 
-    The RTT is taken from each region's population-weighted centroid to the site."""
-    rtt = rtt_matrix_ms(regions[["lat", "lon"]], sites[["lat", "lon"]]).to_numpy()
+    The RTT is taken from each region's population-weighted centroid to the site, at ``percentile`` (p50 or
+    p90) of the latency model; budgets are checked against it and the latency cost is priced on it."""
+    rtt = rtt_matrix_ms(regions[["lat", "lon"]], sites[["lat", "lon"]], percentile=percentile).to_numpy()
     rank = np.argsort(np.argsort(rtt, axis=1, kind="stable"), axis=1, kind="stable")
     frames = []
     for service_class, budget in rtt_budget_ms.items():

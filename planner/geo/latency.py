@@ -1,171 +1,307 @@
-"""Network round-trip time (RTT) between points, from physics plus a few fitted constants.
+"""Network round-trip time (RTT) between points, from physics and network structure.
 
-Model (all terms in ms, round trip)::
+Model of the minimum RTT (the path without queueing), all terms in ms, round trip::
 
-    rtt_ms = overhead_ms
-             + 2 * route_inflation * distance_km / fibre_speed_km_per_ms
-             + access_ms(a) + access_ms(b)
-    access_ms(p) = backhaul_ms * exp(-metro_population(p) / hub_population)
+    rtt_min_ms = access_ms(a) + access_ms(b) + 2 * distance_km / fibre_speed_km_per_ms * route_inflation
+    access_ms(p)    = access_ms_at_million * (metro_population(p) / 1e6) ** access_population_elasticity
+    route_inflation = 1 + exp(sum_k inflation[k] * x_k)
 
-* Light in fibre covers about 200 km/ms, so ``2 * distance / 200`` is the physical floor; real routes are
-  longer than the great circle by ``route_inflation``.
-* ``overhead_ms`` is the distance-independent part (serialisation, switching, the hosts' stacks).
-* The access term is the distance-dependent detour that smooth distance functions miss: an endpoint in a
-  small metro has no internet exchange of its own and is backhauled to a hub before its traffic heads out.
-  The chance of that falls with the metro's population (GeoNames cities within ``metro_radius_km``), which
-  exists for every country, so the model carries over from the US calibration to other countries.
+* Light in fibre covers about 200 km/ms, so ``2 * distance / 200`` is the physical floor and the inflation
+  factor is at least 1 by construction: no prediction beats light in fibre.
+* The access terms are the floor for access and in-metro hops: an endpoint in a small metro reaches an
+  exchange through more hops than one in a large metro (metro population from GeoNames, clipped to
+  ``[min_population, max_population]`` so that small towns and megacities do not extrapolate).
+* How much longer than the great circle the route is (``x_k``, ``PAIR_FEATURES``) depends on the distance
+  (log and its square: short routes detour proportionally more), on whether the pair crosses a border, on
+  the share of the path over sea (submarine cables run straighter than terrestrial routes), on the metro
+  sizes of both ends, and, for international pairs, on how many ends lie outside Europe and North America
+  (traffic between those regions detours through the European and North American exchanges).
+  Every feature is computed from coordinates and shipped data (``planner.geo.connectivity``); no constant
+  belongs to a country or a city.
+* Uncertainty: ``p50`` and ``p90`` multiply ``rtt_min_ms`` by the quantiles of measured / predicted RTT in
+  distance bands, taken from leave-one-country-out predictions, i.e. for places the fit did not see.
 
-What the planner's RTT budget means: the *typical* network RTT a user sees, so the model is fitted on
-``rtt_avg_ms`` (average of 30 pings, median over a day) rather than the best case ``rtt_min_ms``. The
-constants shipped in ``data/latency/latency_model.yaml`` were fitted on WonderNetwork ping data 2020, via
-sm86/geo-latency-data (``planner latency calibrate``); the measurement file itself is not shipped.
+The constants in ``data/latency/latency_model.yaml`` are fitted by ``planner latency calibrate`` on
+WonderNetwork ping data (2020), see ``docs/latency.md``; the measurement file is not shipped.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable
-from dataclasses import asdict, dataclass, replace
-from functools import lru_cache
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 import yaml
 
-from planner.errors import DataError, Problem
+from planner.errors import DataError, InputError, Problem
+from planner.geo.connectivity import continent_code, country_code, great_circle_km, metro_population, sea_share
 from planner.resources import data_path
-from planner.units import EARTH_RADIUS_KM
+
+__all__ = ["great_circle_km", "metro_population", "LatencyModel", "ResidualBand", "load_latency_model",
+           "pair_features", "point_features", "predict_min_ms", "rtt_ms", "rtt_matrix_ms", "rtt_over_graph_ms",
+           "read_pairs", "check_pairs", "PAIR_COORDINATES", "PAIR_FEATURES", "PERCENTILES"]
 
 FIBRE_SPEED_KM_PER_MS = 200.0
-DEFAULT_QUANTITY = "rtt_avg_ms"
 PAIR_COORDINATES = ("lat_a", "lon_a", "lat_b", "lon_b")
-_POINT_CHUNK = 128
-_CITY_FILE = ("population", "geonames_cities15000.csv")
+Percentile = Literal["p50", "p90"]
+PERCENTILES: tuple[str, ...] = ("p50", "p90")
+OUTER_CONTINENTS = {"AF": "africa", "AS": "asia", "OC": "oceania", "SA": "south_america"}
+PAIR_FEATURES = ("intercept", "log_distance", "log_distance_sq", "international", "sea_share",
+                 "log_metro_population", *(f"international_{name}" for name in OUTER_CONTINENTS.values()))
+REFERENCE_DISTANCE_KM = 1000.0
+MIN_DISTANCE_KM = 10.0
+"""Below this the distance terms of the inflation stop growing (the fibre term is negligible there anyway)."""
 
 
-def great_circle_km(lat_a, lon_a, lat_b, lon_b) -> np.ndarray:
-    """Haversine distance in km; arguments in degrees, broadcast against each other like numpy arrays."""
-    phi_a, lam_a, phi_b, lam_b = (np.radians(np.asarray(v, dtype=float)) for v in (lat_a, lon_a, lat_b, lon_b))
-    h = np.sin((phi_b - phi_a) / 2) ** 2 + np.cos(phi_a) * np.cos(phi_b) * np.sin((lam_b - lam_a) / 2) ** 2
-    return 2.0 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+@dataclass(frozen=True)
+class ResidualBand:
+    """Quantiles of measured / predicted minimum RTT for pairs shorter than ``max_km``."""
+
+    max_km: float
+    p50: float
+    p90: float
+
+
+def _default_inflation() -> dict[str, float]:
+    return {name: 0.0 for name in PAIR_FEATURES}
 
 
 @dataclass(frozen=True)
 class LatencyModel:
     """Constants of the RTT model (see the module docstring for the formula)."""
 
-    route_inflation: float = 1.7
-    overhead_ms: float = 0.5
-    backhaul_ms: float = 6.4
-    hub_population: float = 3.5e6
+    access_ms_at_million: float = 1.0
+    access_population_elasticity: float = 0.0
+    inflation: Mapping[str, float] = field(default_factory=_default_inflation)
+    residual_bands: tuple[ResidualBand, ...] = (ResidualBand(math.inf, 1.0, 1.0),)
+    min_population: float = 3.0e5
+    max_population: float = 2.0e7
     metro_radius_km: float = 50.0
     fibre_speed_km_per_ms: float = FIBRE_SPEED_KM_PER_MS
 
+    def log_population(self, metro_population) -> np.ndarray:
+        pop = np.clip(np.asarray(metro_population, dtype=float), self.min_population, self.max_population)
+        return np.log(pop / 1e6)
+
     def access_ms(self, metro_population) -> np.ndarray:
-        """Extra RTT for reaching a hub from an endpoint whose metro has ``metro_population`` people."""
-        pop = np.asarray(metro_population, dtype=float)
-        return self.backhaul_ms * np.exp(-pop / self.hub_population)
+        """Access and in-metro delay of one endpoint whose metro has ``metro_population`` people."""
+        return self.access_ms_at_million * np.exp(self.access_population_elasticity
+                                                  * self.log_population(metro_population))
 
-    def propagation_ms(self, distance_km) -> np.ndarray:
-        """Overhead plus inflated fibre propagation there and back, without the access terms."""
+    def fibre_ms(self, distance_km) -> np.ndarray:
+        """The physical floor: light in fibre along the great circle and back."""
+        return 2.0 * np.asarray(distance_km, dtype=float) / self.fibre_speed_km_per_ms
+
+    def coefficients(self) -> np.ndarray:
+        return np.array([self.inflation.get(name, 0.0) for name in PAIR_FEATURES])
+
+    def band_ratio(self, distance_km, percentile: str) -> np.ndarray:
+        """Measured / predicted quantile for each distance (``percentile`` p50 or p90)."""
         distance = np.asarray(distance_km, dtype=float)
-        return self.overhead_ms + 2.0 * self.route_inflation * distance / self.fibre_speed_km_per_ms
+        edges = np.array([band.max_km for band in self.residual_bands])
+        ratios = np.array([getattr(band, percentile) for band in self.residual_bands])
+        return ratios[np.minimum(np.searchsorted(edges, distance, side="right"), len(edges) - 1)]
 
+
+# --- features ------------------------------------------------------------------------------------------
+
+def point_features(lat, lon, radius_km: float = 50.0) -> pd.DataFrame:
+    """Metro population, country (ISO alpha-2) and continent of each point."""
+    lat, lon = np.asarray(lat, dtype=float).ravel(), np.asarray(lon, dtype=float).ravel()
+    country = country_code(lat, lon)
+    return pd.DataFrame({"metro_population": metro_population(lat, lon, radius_km), "country": country,
+                         "continent": continent_code(country)})
+
+
+def _unique_point_features(lat, lon, radius_km: float) -> pd.DataFrame:
+    """``point_features`` computed once per distinct point (calibration files repeat each city many times)."""
+    points = np.column_stack([np.asarray(lat, dtype=float), np.asarray(lon, dtype=float)])
+    unique, inverse = np.unique(points, axis=0, return_inverse=True)
+    table = point_features(unique[:, 0], unique[:, 1], radius_km)
+    return table.iloc[inverse.ravel()].reset_index(drop=True)
+
+
+def pair_features(lat_a, lon_a, lat_b, lon_b, radius_km: float = 50.0,
+                  points_a: pd.DataFrame | None = None, points_b: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Everything the model needs about each pair: distance, sea share and both ends' point features.
+
+    ``points_a``/``points_b`` (from ``point_features``, one row per pair) skip the per-point lookups."""
+    lat_a, lon_a, lat_b, lon_b = (np.asarray(v, dtype=float).ravel() for v in (lat_a, lon_a, lat_b, lon_b))
+    a = points_a if points_a is not None else _unique_point_features(lat_a, lon_a, radius_km)
+    b = points_b if points_b is not None else _unique_point_features(lat_b, lon_b, radius_km)
+    return pd.DataFrame({
+        "distance_km": great_circle_km(lat_a, lon_a, lat_b, lon_b),
+        "sea_share": sea_share(lat_a, lon_a, lat_b, lon_b),
+        "metro_population_a": a["metro_population"].to_numpy(float),
+        "metro_population_b": b["metro_population"].to_numpy(float),
+        "country_a": a["country"].to_numpy(object), "country_b": b["country"].to_numpy(object),
+        "continent_a": a["continent"].to_numpy(object), "continent_b": b["continent"].to_numpy(object),
+    })
+
+
+def design(features: pd.DataFrame, model: LatencyModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(X for the inflation, log population of end a, of end b) for each pair; X's columns: PAIR_FEATURES."""
+    distance = np.maximum(features["distance_km"].to_numpy(float), MIN_DISTANCE_KM)
+    log_d = np.log(distance / REFERENCE_DISTANCE_KM)
+    pop_a = model.log_population(features["metro_population_a"].to_numpy(float))
+    pop_b = model.log_population(features["metro_population_b"].to_numpy(float))
+    international = (features["country_a"].to_numpy(object) != features["country_b"].to_numpy(object)).astype(float)
+    continents_a, continents_b = features["continent_a"].to_numpy(object), features["continent_b"].to_numpy(object)
+    outer = [international * ((continents_a == code).astype(float) + (continents_b == code))
+             for code in OUTER_CONTINENTS]
+    X = np.column_stack([np.ones_like(log_d), log_d, log_d ** 2, international,
+                         features["sea_share"].to_numpy(float), pop_a + pop_b, *outer])
+    return X, pop_a, pop_b
+
+
+def predict_min_ms(features: pd.DataFrame, model: LatencyModel) -> np.ndarray:
+    """Predicted minimum RTT of each pair (rows of ``pair_features``)."""
+    X, pop_a, pop_b = design(features, model)
+    access = model.access_ms_at_million * (np.exp(model.access_population_elasticity * pop_a)
+                                           + np.exp(model.access_population_elasticity * pop_b))
+    inflation = 1.0 + np.exp(X @ model.coefficients())
+    return access + model.fibre_ms(features["distance_km"].to_numpy(float)) * inflation
+
+
+def predict_ms(features: pd.DataFrame, model: LatencyModel, percentile: str = "p50") -> np.ndarray:
+    """Predicted RTT at ``percentile`` (p50, p90) or the model's point value (``min``); never below fibre."""
+    rtt = predict_min_ms(features, model)
+    if percentile == "min":
+        return rtt
+    if percentile not in PERCENTILES:
+        raise ValueError(f"percentile must be one of {PERCENTILES} or 'min', not {percentile!r}")
+    distance = features["distance_km"].to_numpy(float)
+    return np.maximum(rtt * model.band_ratio(distance, percentile), model.fibre_ms(distance))
+
+
+# --- loading the shipped constants ----------------------------------------------------------------------
 
 def _model_path() -> Path:
     return data_path("latency", "latency_model.yaml")
 
 
+_SCALARS = ("access_ms_at_million", "access_population_elasticity", "min_population", "max_population",
+            "metro_radius_km", "fibre_speed_km_per_ms")
+
+
+def _finite(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _bands(raw: object, file: str) -> tuple[list[ResidualBand], list[Problem]]:
+    if not isinstance(raw, list) or not raw:
+        return [], [Problem(file, "constants.residual_bands", "must be a non-empty list of {max_km, p50, p90}", raw)]
+    bands, problems = [], []
+    for i, item in enumerate(raw):
+        where = f"constants.residual_bands[{i}]"
+        if not isinstance(item, dict) or set(item) != {"max_km", "p50", "p90"}:
+            problems.append(Problem(file, where, "must have exactly the keys max_km, p50, p90", item))
+            continue
+        max_km = math.inf if item["max_km"] is None else item["max_km"]
+        if not (_finite(max_km) or max_km == math.inf) or not _finite(item["p50"]) or not _finite(item["p90"]) \
+                or not 0 < item["p50"] <= item["p90"]:
+            problems.append(Problem(file, where, "needs numbers with 0 < p50 <= p90 (max_km null = no limit)", item))
+            continue
+        bands.append(ResidualBand(float(max_km), float(item["p50"]), float(item["p90"])))
+    if not problems and (any(b.max_km >= c.max_km for b, c in zip(bands, bands[1:])) or bands[-1].max_km != math.inf):
+        problems.append(Problem(file, "constants.residual_bands", "max_km must increase and end with null"))
+    return bands, problems
+
+
 def load_latency_model(path: Path | str | None = None) -> LatencyModel:
     """The shipped latency constants (``data/latency/latency_model.yaml``, key ``constants``)."""
     path = Path(path) if path is not None else _model_path()
+    file = str(path)
     try:
         constants = yaml.safe_load(path.read_text())["constants"]
     except (OSError, KeyError, TypeError, yaml.YAMLError) as error:
-        raise DataError([Problem(str(path), "constants", f"cannot read the latency model: {error}")]) from error
+        raise DataError([Problem(file, "constants", f"cannot read the latency model: {error}")]) from error
     if not isinstance(constants, dict):
-        raise DataError([Problem(str(path), "constants", "must be a mapping of constant names to numbers")])
-    known = set(LatencyModel.__dataclass_fields__)
-    problems = [Problem(str(path), f"constants.{k}", "unknown constant", v)
-                for k, v in constants.items() if k not in known]
-    problems += [Problem(str(path), f"constants.{k}", "must be a finite number", v) for k, v in constants.items()
-                 if k in known and not (isinstance(v, int | float) and math.isfinite(v))]
+        raise DataError([Problem(file, "constants", "must be a mapping of constant names to numbers")])
+    known = set(_SCALARS) | {"inflation", "residual_bands"}
+    problems = [Problem(file, f"constants.{k}", "unknown constant", v) for k, v in constants.items() if k not in known]
+    problems += [Problem(file, f"constants.{k}", "must be a finite number", constants[k])
+                 for k in _SCALARS if k in constants and not _finite(constants[k])]
+    inflation = constants.get("inflation", {})
+    if not isinstance(inflation, dict):
+        problems.append(Problem(file, "constants.inflation", "must map feature names to numbers", inflation))
+        inflation = {}
+    problems += [Problem(file, f"constants.inflation.{k}", f"unknown feature (known: {', '.join(PAIR_FEATURES)})", v)
+                 for k, v in inflation.items() if k not in PAIR_FEATURES]
+    problems += [Problem(file, f"constants.inflation.{k}", "must be a finite number", v)
+                 for k, v in inflation.items() if k in PAIR_FEATURES and not _finite(v)]
+    bands, band_problems = _bands(constants.get("residual_bands", [{"max_km": None, "p50": 1.0, "p90": 1.0}]), file)
+    problems += band_problems
     if problems:
         raise DataError(problems)
-    return LatencyModel(**{k: float(v) for k, v in constants.items()})
+    scalars = {k: float(constants[k]) for k in _SCALARS if k in constants}
+    return LatencyModel(**scalars, inflation={**_default_inflation(), **{k: float(v) for k, v in inflation.items()}},
+                        residual_bands=tuple(bands))
 
 
-# --- metro population (the access term's input) --------------------------------------------------------
-
-@lru_cache(maxsize=1)
-def _cities() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """GeoNames cities (> 15,000 people), sorted by latitude so a latitude band is a slice."""
-    path = data_path(*_CITY_FILE)
-    try:
-        table = pd.read_csv(path, usecols=["latitude", "longitude", "population"])
-    except (OSError, ValueError) as error:
-        raise DataError([Problem(str(path), "", f"cannot read the city table: {error}")]) from error
-    table = table.sort_values("latitude")
-    return (table.latitude.to_numpy(float), table.longitude.to_numpy(float), table.population.to_numpy(float))
+def model_constants(model: LatencyModel) -> dict:
+    """The model as plain numbers (for YAML/JSON), in the layout ``load_latency_model`` reads."""
+    out = {k: float(getattr(model, k)) for k in _SCALARS}
+    out["inflation"] = {k: float(model.inflation.get(k, 0.0)) for k in PAIR_FEATURES}
+    out["residual_bands"] = [{"max_km": None if math.isinf(b.max_km) else float(b.max_km), "p50": float(b.p50),
+                              "p90": float(b.p90)} for b in model.residual_bands]
+    return out
 
 
-def metro_population(lat, lon, radius_km: float = 50.0) -> np.ndarray:
-    """People living in GeoNames cities within ``radius_km`` of each point (a proxy for metro size).
+# --- RTT for points and matrices --------------------------------------------------------------------------
 
-    Points are processed in latitude-sorted chunks against the band of cities that can be in range, so the
-    cost stays near linear in the number of points.
-    """
-    lat, lon = np.broadcast_arrays(np.asarray(lat, dtype=float), np.asarray(lon, dtype=float))
-    flat_lat, flat_lon = lat.ravel(), lon.ravel()
-    city_lat, city_lon, city_pop = _cities()
-    out = np.zeros(flat_lat.size)
-    order = np.argsort(flat_lat)
-    band_deg = np.degrees(radius_km / EARTH_RADIUS_KM)
-    for start in range(0, order.size, _POINT_CHUNK):
-        idx = order[start:start + _POINT_CHUNK]
-        plat, plon = flat_lat[idx], flat_lon[idx]
-        lo, hi = np.searchsorted(city_lat, [plat.min() - band_deg, plat.max() + band_deg])
-        dist = great_circle_km(plat[:, None], plon[:, None], city_lat[None, lo:hi], city_lon[None, lo:hi])
-        out[idx] = (dist <= radius_km) @ city_pop[lo:hi]
-    return out.reshape(lat.shape)
+def _points(lat, lon, model: LatencyModel, metro_population_override) -> pd.DataFrame:
+    table = _unique_point_features(np.ravel(lat), np.ravel(lon), model.metro_radius_km)
+    if metro_population_override is not None:
+        table["metro_population"] = np.broadcast_to(np.asarray(metro_population_override, dtype=float),
+                                                    np.shape(lat)).ravel()
+    return table
 
 
-# --- RTT ------------------------------------------------------------------------------------------------
-
-def rtt_ms(lat_a, lon_a, lat_b, lon_b, model: LatencyModel | None = None, *,
+def rtt_ms(lat_a, lon_a, lat_b, lon_b, model: LatencyModel | None = None, *, percentile: str = "p50",
            metro_population_a=None, metro_population_b=None) -> np.ndarray:
-    """Estimated typical RTT in ms between points a and b (degrees; arrays broadcast).
+    """Estimated RTT in ms between points a and b (degrees; arrays broadcast) at ``percentile``.
 
+    ``percentile``: ``p50`` (median for a pair like this), ``p90``, or ``min`` (the model's minimum RTT).
     Metro populations are looked up from the shipped GeoNames table when not given; pass them to skip
     the lookup (or pass a large number to treat an endpoint as a hub, e.g. a cloud region).
     """
     model = model or load_latency_model()
-    distance = great_circle_km(lat_a, lon_a, lat_b, lon_b)
-    pop_a = metro_population(lat_a, lon_a, model.metro_radius_km) if metro_population_a is None \
-        else metro_population_a
-    pop_b = metro_population(lat_b, lon_b, model.metro_radius_km) if metro_population_b is None \
-        else metro_population_b
-    return model.propagation_ms(distance) + model.access_ms(pop_a) + model.access_ms(pop_b)
+    arrays = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (lat_a, lon_a, lat_b, lon_b)))
+    shape = arrays[0].shape
+    pop_a = None if metro_population_a is None else np.broadcast_to(np.asarray(metro_population_a, float), shape)
+    pop_b = None if metro_population_b is None else np.broadcast_to(np.asarray(metro_population_b, float), shape)
+    a = _points(arrays[0], arrays[1], model, pop_a)
+    b = _points(arrays[2], arrays[3], model, pop_b)
+    features = pair_features(*arrays, model.metro_radius_km, points_a=a, points_b=b)
+    return predict_ms(features, model, percentile).reshape(shape)
 
 
-def _points_population(points: pd.DataFrame, model: LatencyModel) -> np.ndarray:
-    if "metro_population" in points:
-        return points["metro_population"].to_numpy(float)
-    return metro_population(points["lat"].to_numpy(float), points["lon"].to_numpy(float), model.metro_radius_km)
+def _points_table(points: pd.DataFrame, model: LatencyModel) -> pd.DataFrame:
+    override = points["metro_population"].to_numpy(float) if "metro_population" in points else None
+    return _points(points["lat"].to_numpy(float), points["lon"].to_numpy(float), model, override)
 
 
-def rtt_matrix_ms(points_a: pd.DataFrame, points_b: pd.DataFrame, model: LatencyModel | None = None) -> pd.DataFrame:
+def rtt_matrix_ms(points_a: pd.DataFrame, points_b: pd.DataFrame, model: LatencyModel | None = None,
+                  percentile: str = "p50") -> pd.DataFrame:
     """RTT in ms from every row of ``points_a`` (index x) to every row of ``points_b`` (columns).
 
-    Both frames have ``lat`` and ``lon`` columns and optionally ``metro_population`` (else looked up).
-    """
+    Both frames have ``lat`` and ``lon`` columns and optionally ``metro_population`` (else looked up)."""
     model = model or load_latency_model()
-    values = rtt_ms(points_a["lat"].to_numpy(float)[:, None], points_a["lon"].to_numpy(float)[:, None],
-                    points_b["lat"].to_numpy(float)[None, :], points_b["lon"].to_numpy(float)[None, :], model,
-                    metro_population_a=_points_population(points_a, model)[:, None],
-                    metro_population_b=_points_population(points_b, model)[None, :])
+    n_a, n_b = len(points_a), len(points_b)
+    a = _points_table(points_a, model).iloc[np.repeat(np.arange(n_a), n_b)].reset_index(drop=True)
+    b = _points_table(points_b, model).iloc[np.tile(np.arange(n_b), n_a)].reset_index(drop=True)
+    lat_a = np.repeat(points_a["lat"].to_numpy(float), n_b)
+    lon_a = np.repeat(points_a["lon"].to_numpy(float), n_b)
+    lat_b = np.tile(points_b["lat"].to_numpy(float), n_a)
+    lon_b = np.tile(points_b["lon"].to_numpy(float), n_a)
+    features = pair_features(lat_a, lon_a, lat_b, lon_b, model.metro_radius_km, points_a=a, points_b=b)
+    values = predict_ms(features, model, percentile).reshape(n_a, n_b)
     return pd.DataFrame(values, index=points_a.index.copy(), columns=points_b.index.copy())
 
 
@@ -173,120 +309,15 @@ def rtt_over_graph_ms(graph: nx.Graph, source: Hashable, model: LatencyModel | N
                       length_attr: str = "length_km") -> pd.Series:
     """RTT in ms from ``source`` to every reachable node of a backbone graph along its shortest path.
 
-    Edge lengths are cable route km (``length_attr``), so no route inflation is applied; the fixed overhead
-    is. Useful where the backbone is known (e.g. submarine cables) and the great circle is misleading.
+    Edge lengths are cable route km (``length_attr``), so no route inflation is applied; the access delay
+    of two hub endpoints (metros at ``max_population``) is. Useful where the backbone is known (e.g.
+    submarine cables) and the great circle is misleading.
     """
     model = model or load_latency_model()
     path_km = nx.single_source_dijkstra_path_length(graph, source, weight=length_attr)
     km = pd.Series(path_km, dtype=float).rename_axis("node")
-    return (model.overhead_ms + 2.0 * km / model.fibre_speed_km_per_ms).rename("rtt_ms")
-
-
-# --- fitting on measured pairs ----------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class LatencyErrors:
-    """Absolute percentage error of a model on measured pairs (percent, not fraction)."""
-
-    n_pairs: int
-    median_abs_pct: float
-    p90_abs_pct: float
-
-
-def pair_features(pairs: pd.DataFrame, radius_km: float = 50.0) -> pd.DataFrame:
-    """Distance and both endpoints' metro populations for each pair: the inputs the fit needs."""
-    coords = [pairs[c].to_numpy(float) for c in PAIR_COORDINATES]
-    return pd.DataFrame({
-        "distance_km": great_circle_km(*coords),
-        "metro_population_a": metro_population(coords[0], coords[1], radius_km),
-        "metro_population_b": metro_population(coords[2], coords[3], radius_km),
-    }, index=pairs.index)
-
-
-def predict_pairs_ms(pairs: pd.DataFrame, model: LatencyModel, features: pd.DataFrame | None = None) -> np.ndarray:
-    """Model RTT for each row of a pairs table (columns ``lat_a, lon_a, lat_b, lon_b``)."""
-    f = features if features is not None else pair_features(pairs, model.metro_radius_km)
-    return (model.propagation_ms(f.distance_km.to_numpy()) + model.access_ms(f.metro_population_a.to_numpy())
-            + model.access_ms(f.metro_population_b.to_numpy()))
-
-
-def latency_errors(pairs: pd.DataFrame, model: LatencyModel, quantity: str = DEFAULT_QUANTITY,
-                   features: pd.DataFrame | None = None) -> LatencyErrors:
-    """Median and 90th-percentile absolute % error of ``model`` against the measured ``quantity``."""
-    measured = pairs[quantity].to_numpy(float)
-    error_pct = 100.0 * np.abs(predict_pairs_ms(pairs, model, features) - measured) / measured
-    return LatencyErrors(int(error_pct.size), float(np.median(error_pct)), float(np.quantile(error_pct, 0.9)))
-
-
-def _bounded_wls(design: np.ndarray, target: np.ndarray, weight: np.ndarray, lower: np.ndarray) -> np.ndarray:
-    """Weighted least squares with lower bounds: pin the worst violator at its bound and re-solve."""
-    coef = lower.copy()
-    free = np.ones(lower.size, dtype=bool)
-    while free.any():
-        rest = target - design[:, ~free] @ coef[~free]
-        coef[free] = np.linalg.lstsq(design[:, free] * weight[:, None], rest * weight, rcond=None)[0]
-        violation = np.where(free, lower - coef, 0.0)
-        if violation.max() <= 0.0:
-            break
-        worst = int(violation.argmax())
-        free[worst], coef[worst] = False, lower[worst]
-    return coef
-
-
-def _fit_relative_l1(design: np.ndarray, measured: np.ndarray, lower: np.ndarray, iterations: int = 60) -> np.ndarray:
-    """Least absolute *relative* error by iteratively reweighted least squares.
-
-    Relative, because the acceptance metric is a percentage and short and long pairs should count alike;
-    absolute (L1) rather than squared, because a few pairs are routed absurdly (Houston-Austin at 35 ms
-    over 236 km) and must not drag the constants.
-    """
-    weight = 1.0 / measured
-    coef = lower
-    for _ in range(iterations):
-        coef = _bounded_wls(design, measured, weight, lower)
-        relative = (design @ coef - measured) / measured
-        weight = 1.0 / (measured * np.sqrt(np.maximum(np.abs(relative), 1e-3)))
-    return coef
-
-
-def fit_latency_model(pairs: pd.DataFrame, quantity: str = DEFAULT_QUANTITY,
-                      base: LatencyModel | None = None, features: pd.DataFrame | None = None) -> LatencyModel:
-    """Fit overhead, route inflation, backhaul and hub population on measured pairs.
-
-    For each hub population on a log grid the model is linear in the other three constants, fitted by
-    least absolute relative error under physical bounds (overhead >= 0, inflation >= 1, backhaul >= 0);
-    the hub population with the lowest median absolute error wins.
-    """
-    base = base or LatencyModel()
-    f = features if features is not None else pair_features(pairs, base.metro_radius_km)
-    measured = pairs[quantity].to_numpy(float)
-    fibre_ms = 2.0 * f.distance_km.to_numpy() / base.fibre_speed_km_per_ms
-    lower = np.array([0.0, 1.0, 0.0])
-    best: tuple[float, LatencyModel] | None = None
-    for hub in np.geomspace(1e5, 3e7, 41):
-        access = (np.exp(-f.metro_population_a.to_numpy() / hub) + np.exp(-f.metro_population_b.to_numpy() / hub))
-        design = np.column_stack([np.ones_like(fibre_ms), fibre_ms, access])
-        overhead, inflation, backhaul = _fit_relative_l1(design, measured, lower)
-        model = replace(base, overhead_ms=float(overhead), route_inflation=float(inflation),
-                        backhaul_ms=float(backhaul), hub_population=float(hub))
-        score = np.median(np.abs(design @ np.array([overhead, inflation, backhaul]) - measured) / measured)
-        if best is None or score < best[0]:
-            best = (float(score), model)
-    assert best is not None
-    return best[1]
-
-
-def holdout_split(pairs: pd.DataFrame, test_fraction: float = 1 / 3,
-                  seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """A reproducible random split into (fit, hold-out) rows."""
-    order = np.random.default_rng(seed).permutation(len(pairs))
-    n_test = int(round(test_fraction * len(pairs)))
-    return pairs.iloc[order[n_test:]], pairs.iloc[order[:n_test]]
-
-
-def model_constants(model: LatencyModel) -> dict[str, float]:
-    """The model as plain numbers (for YAML/JSON)."""
-    return asdict(model)
+    hub_access_ms = 2.0 * float(model.access_ms(model.max_population))
+    return pd.Series(hub_access_ms + model.fibre_ms(km.to_numpy()), index=km.index, name="rtt_ms")
 
 
 # --- reading pairs files ----------------------------------------------------------------------------------
@@ -324,8 +355,6 @@ def check_pairs(frame: pd.DataFrame, file: str, required: tuple[str, ...] = PAIR
 
 def read_pairs(path: Path | str, required: tuple[str, ...] = PAIR_COORDINATES) -> pd.DataFrame:
     """Read a pairs CSV, raising ``InputError`` with every problem found; required columns become floats."""
-    from planner.errors import InputError
-
     path = Path(path)
     try:
         frame = pd.read_csv(path)

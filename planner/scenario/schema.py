@@ -133,6 +133,12 @@ class ServiceClassConfig(StrictModel):
     """Redundancy: most of a region's demand in this class one site may carry [-] (0.5 = at least two sites)."""
 
 
+class LatencyConfig(StrictModel):
+    budget_percentile: Literal["p50", "p90"] = "p50"
+    """RTT estimate the service classes' budgets are checked against: the median (p50) or the 90th percentile
+    (p90, cautious) of measured RTTs for pairs like each region-site pair (data/latency, docs/latency.md)."""
+
+
 class ChipsConfig(StrictModel):
     candidates: list[str] | None = None
     """Chips the plan may buy (catalog ids); None = the whole catalog."""
@@ -259,6 +265,7 @@ class Scenario(StrictModel):
     regions: RegionsConfig = RegionsConfig()
     demand: DemandConfig
     service_classes: dict[ServiceClass, ServiceClassConfig]
+    latency: LatencyConfig = LatencyConfig()
     chips: ChipsConfig = ChipsConfig()
     sites: list[SiteConfig] = Field(default_factory=list)
     site_sources: SiteSourcesConfig = SiteSourcesConfig()

@@ -1,0 +1,172 @@
+"""Where a point sits in the network, from shipped data only: metro size, country, continent, land or sea.
+
+These are the latency model's inputs (``planner.geo.latency``); every one is computable for any coordinates,
+so a model fitted on some countries can be applied to others:
+
+* metro population: people in GeoNames cities (> 15,000) within a radius (``data/population``);
+* country: the ISO code of the nearest GeoNames city (coastal points and small states resolve correctly,
+  which the coarse Natural Earth outlines do not);
+* continent: GeoNames' continent code of that country;
+* sea share of a path: the share of the great circle between two points that lies off land, on a
+  0.25-degree raster of the Natural Earth outlines (``data/boundaries``).
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+from planner.errors import DataError, Problem
+from planner.resources import data_path
+from planner.units import EARTH_RADIUS_KM
+
+_CITY_FILE = ("population", "geonames_cities15000.csv")
+_COUNTRY_FILE = ("population", "geonames_countries.csv")
+_OUTLINES = ("boundaries", "ne_110m_admin_0_countries.geojson")
+_POINT_CHUNK = 128
+LAND_RASTER_DEG = 0.25
+PATH_SAMPLES = 17
+
+
+def great_circle_km(lat_a, lon_a, lat_b, lon_b) -> np.ndarray:
+    """Haversine distance in km; arguments in degrees, broadcast against each other like numpy arrays."""
+    phi_a, lam_a, phi_b, lam_b = (np.radians(np.asarray(v, dtype=float)) for v in (lat_a, lon_a, lat_b, lon_b))
+    h = np.sin((phi_b - phi_a) / 2) ** 2 + np.cos(phi_a) * np.cos(phi_b) * np.sin((lam_b - lam_a) / 2) ** 2
+    return 2.0 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+
+
+@lru_cache(maxsize=1)
+def _cities() -> pd.DataFrame:
+    """GeoNames cities (> 15,000 people), sorted by latitude so a latitude band is a slice."""
+    path = data_path(*_CITY_FILE)
+    try:
+        table = pd.read_csv(path, usecols=["latitude", "longitude", "population", "countrycode"],
+                            keep_default_na=False, na_values={"latitude": [""], "longitude": [""]})
+    except (OSError, ValueError) as error:
+        raise DataError([Problem(str(path), "", f"cannot read the city table: {error}")]) from error
+    return table.sort_values("latitude", kind="stable").reset_index(drop=True)
+
+
+def metro_population(lat, lon, radius_km: float = 50.0) -> np.ndarray:
+    """People living in GeoNames cities within ``radius_km`` of each point (a proxy for metro size).
+
+    Points are processed in latitude-sorted chunks against the band of cities that can be in range, so the
+    cost stays near linear in the number of points.
+    """
+    lat, lon = np.broadcast_arrays(np.asarray(lat, dtype=float), np.asarray(lon, dtype=float))
+    flat_lat, flat_lon = lat.ravel(), lon.ravel()
+    cities = _cities()
+    city_lat, city_lon = cities.latitude.to_numpy(float), cities.longitude.to_numpy(float)
+    city_pop = cities.population.to_numpy(float)
+    out = np.zeros(flat_lat.size)
+    order = np.argsort(flat_lat)
+    band_deg = np.degrees(radius_km / EARTH_RADIUS_KM)
+    for start in range(0, order.size, _POINT_CHUNK):
+        idx = order[start:start + _POINT_CHUNK]
+        plat, plon = flat_lat[idx], flat_lon[idx]
+        lo, hi = np.searchsorted(city_lat, [plat.min() - band_deg, plat.max() + band_deg])
+        dist = great_circle_km(plat[:, None], plon[:, None], city_lat[None, lo:hi], city_lon[None, lo:hi])
+        out[idx] = (dist <= radius_km) @ city_pop[lo:hi]
+    return out.reshape(lat.shape)
+
+
+def country_code(lat, lon, band_deg: float = 3.0) -> np.ndarray:
+    """ISO 3166-1 alpha-2 code of the nearest GeoNames city to each point (object array, same shape).
+
+    Searched in latitude-sorted chunks against the cities within ``band_deg`` of latitude; points whose
+    nearest city in the band is farther than the band guarantees are searched against all cities."""
+    lat, lon = np.broadcast_arrays(np.asarray(lat, dtype=float), np.asarray(lon, dtype=float))
+    cities = _cities()
+    city_lat, city_lon = cities.latitude.to_numpy(float), cities.longitude.to_numpy(float)
+    codes = cities.countrycode.to_numpy(object)
+    flat_lat, flat_lon = lat.ravel(), lon.ravel()
+    nearest = np.zeros(flat_lat.size, dtype=int)
+    order = np.argsort(flat_lat)
+    guaranteed_km = np.radians(band_deg) * EARTH_RADIUS_KM
+    for start in range(0, order.size, _POINT_CHUNK):
+        idx = order[start:start + _POINT_CHUNK]
+        plat, plon = flat_lat[idx], flat_lon[idx]
+        lo, hi = np.searchsorted(city_lat, [plat.min() - band_deg, plat.max() + band_deg])
+        found = np.zeros(idx.size, dtype=bool)
+        if hi > lo:
+            dist = great_circle_km(plat[:, None], plon[:, None], city_lat[None, lo:hi], city_lon[None, lo:hi])
+            found = dist.min(axis=1) <= guaranteed_km
+            nearest[idx[found]] = lo + dist[found].argmin(axis=1)
+        far = idx[~found]
+        if far.size:
+            full = great_circle_km(flat_lat[far, None], flat_lon[far, None], city_lat[None, :], city_lon[None, :])
+            nearest[far] = full.argmin(axis=1)
+    return codes[nearest].reshape(lat.shape)
+
+
+@lru_cache(maxsize=1)
+def _continents() -> dict[str, str]:
+    path = data_path(*_COUNTRY_FILE)
+    try:
+        table = pd.read_csv(path, usecols=["iso", "continentcode"], keep_default_na=False)
+    except (OSError, ValueError) as error:
+        raise DataError([Problem(str(path), "", f"cannot read the country table: {error}")]) from error
+    return dict(zip(table.iso, table.continentcode))
+
+
+def continent_code(iso2) -> np.ndarray:
+    """GeoNames continent (AF, AN, AS, EU, NA, OC, SA) of each ISO alpha-2 country code; '' if unknown."""
+    table = _continents()
+    codes = np.asarray(iso2, dtype=object)
+    return np.vectorize(lambda c: table.get(c, ""), otypes=[object])(codes) if codes.size else codes
+
+
+@lru_cache(maxsize=1)
+def _land_raster() -> np.ndarray:
+    """Boolean raster (lat rows from -90, lon columns from -180) of cell centres on land."""
+    import shapely
+    from shapely.geometry import shape
+
+    path = data_path(*_OUTLINES)
+    try:
+        features = json.loads(path.read_text(encoding="utf-8"))["features"]
+    except (OSError, KeyError, ValueError) as error:
+        raise DataError([Problem(str(path), "features", f"cannot read the country outlines: {error}")]) from error
+    land = shapely.union_all([shape(f["geometry"]) for f in features])
+    shapely.prepare(land)
+    step = LAND_RASTER_DEG
+    lat_c = np.arange(-90 + step / 2, 90, step)
+    lon_c = np.arange(-180 + step / 2, 180, step)
+    grid_lon, grid_lat = np.meshgrid(lon_c, lat_c)
+    return shapely.contains_xy(land, grid_lon, grid_lat)
+
+
+def on_land(lat, lon) -> np.ndarray:
+    """Whether each point lies on land (0.25-degree raster of the Natural Earth outlines)."""
+    raster = _land_raster()
+    rows = np.clip(((np.asarray(lat, dtype=float) + 90) / LAND_RASTER_DEG).astype(int), 0, raster.shape[0] - 1)
+    cols = ((np.asarray(lon, dtype=float) + 180) / LAND_RASTER_DEG).astype(int) % raster.shape[1]
+    return raster[rows, cols]
+
+
+def _unit_vectors(lat, lon) -> np.ndarray:
+    phi, lam = np.radians(lat), np.radians(lon)
+    return np.stack([np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)], axis=-1)
+
+
+def sea_share(lat_a, lon_a, lat_b, lon_b, samples: int = PATH_SAMPLES) -> np.ndarray:
+    """Share of the great circle from a to b that lies off land, from ``samples`` interior points."""
+    lat_a, lon_a, lat_b, lon_b = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (lat_a, lon_a, lat_b, lon_b)))
+    va, vb = _unit_vectors(lat_a, lon_a), _unit_vectors(lat_b, lon_b)
+    omega = np.arccos(np.clip((va * vb).sum(axis=-1), -1.0, 1.0))[..., None]
+    sin_omega = np.sin(omega)
+    sea = np.zeros(lat_a.shape)
+    for t in (np.arange(samples) + 0.5) / samples:
+        # spherical interpolation; where a and b (nearly) coincide the chord is exact enough
+        safe = sin_omega > 1e-9
+        wa = np.where(safe, np.sin((1 - t) * omega) / np.where(safe, sin_omega, 1.0), 1 - t)
+        wb = np.where(safe, np.sin(t * omega) / np.where(safe, sin_omega, 1.0), t)
+        v = wa * va + wb * vb
+        v /= np.maximum(np.linalg.norm(v, axis=-1, keepdims=True), 1e-12)
+        lat = np.degrees(np.arcsin(np.clip(v[..., 2], -1, 1)))
+        lon = np.degrees(np.arctan2(v[..., 1], v[..., 0]))
+        sea += ~on_land(lat, lon)
+    return sea / samples
