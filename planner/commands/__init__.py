@@ -9,7 +9,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "solve": ("planner.commands.solve", "solve", "Solve SCENARIO into a checked plan, print its summary and write it to --out."),
     "validate": ("planner.commands.solve", "validate", "Check SCENARIO against the schema and the shipped data; list every problem at once."),
     "bench": ("planner.commands.bench", "bench", "Benchmarks with known answers."),
-    "latency": ("planner.commands.latency", "latency", "Network round-trip time between places (great circle, route inflation, hub access)."),
+    "latency": ("planner.commands.latency", "latency", "Network round-trip time between places (fibre physics, route inflation, access delay)."),
     "chips": ("planner.commands.chips", "chips", "The accelerator catalog with TPP, performance density, export class, status and price multiplier."),
     "roofline": ("planner.commands.roofline", "roofline", "Throughput coefficients per (chip, service class) from the roofline kernel."),
     "demand": ("planner.commands.demand", "demand", "Forecast inference demand (M tokens/s at peak, generated tokens) and training compute of SCENARIO."),

@@ -122,3 +122,21 @@ def test_calibrate_us_pairs(calibration_csv):
     report = json.loads(result.output)
     assert report["n_pairs"] == 300
     assert report["shipped"]["errors"]["all"]["median_abs_pct"] < 25.0
+
+
+@pytest.mark.slow
+def test_calibrate_world_pairs_leave_one_country_out(world_calibration_csv):
+    """The figures of docs/latency.md, printed by the command (about 25 s of CPU)."""
+    result = CliRunner().invoke(cli, ["latency", "calibrate", str(world_calibration_csv), "--cv", "country", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["n_pairs"] == 12012 and report["cv_country"]["n_folds"] == 43
+    loco = report["cv_country"]["errors"]
+    # the previous, US-fitted model scored 15.1 % on all pairs, 34.7 % under 500 km and a 48.1 % median of
+    # the countries' domestic medians; these are the leave-one-country-out errors of the shipped model
+    assert loco["all"]["median_abs_pct"] < 17.0
+    assert loco["under_500_km"]["median_abs_pct"] < 37.0
+    assert loco["domestic_country_median_pct"] < 34.0
+    shipped = lat.load_latency_model()
+    refit = report["refit"]["constants"]
+    assert refit["inflation"]["international"] == pytest.approx(shipped.inflation["international"], abs=0.02)
