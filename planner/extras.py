@@ -13,6 +13,7 @@ EXTRA_MODULES = {
     "report": ("jinja2", "matplotlib"),
     "sweep": ("dask", "distributed"),
     "notebooks": ("nbclient", "nbformat"),
+    "netcdf": ("xarray", "netCDF4"),
 }
 
 

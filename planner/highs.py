@@ -13,7 +13,7 @@ import math
 import os
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import highspy
@@ -100,9 +100,35 @@ class HighsInstance:
         self.upper = np.array([INF if v.ub is None else v.ub for v in self.columns], dtype=float)
         self.is_integer = np.array([v.is_integer() for v in self.columns], dtype=bool)
         self._highs = highspy.Highs()
-        for name, value in {"output_flag": False, **highs_options}.items():
+        # HiGHS's log never reaches the console (stdout belongs to the CLI's output); ``listen`` forwards it.
+        for name, value in {"output_flag": False, **highs_options, "log_to_console": False}.items():
             self._highs.setOptionValue(name, value)
         self._highs.passModel(self._compile())
+        self.interrupt_requested = False
+        """Set (e.g. by a SIGINT handler) to stop the running solve at HiGHS's next check; ``run`` then raises
+        KeyboardInterrupt."""
+        for event in (self._highs.cbMipInterrupt, self._highs.cbSimplexInterrupt, self._highs.cbIpmInterrupt):
+            event.subscribe(self._poll_interrupt)
+
+    def _poll_interrupt(self, event) -> None:
+        if self.interrupt_requested:
+            event.data_in.user_interrupt = True
+
+    def listen(self, on_incumbent: Callable[[float, float], None] | None = None,
+               on_log: Callable[[str], None] | None = None) -> None:
+        """Call ``on_incumbent(objective, mip_dual_bound)`` (model units) whenever a MIP run finds a better
+        point or logs its progress, and ``on_log(line)`` for each line of HiGHS's log."""
+        if on_incumbent is not None:
+            def incumbent(event) -> None:
+                data = event.data_out
+                on_incumbent(float(data.objective_function_value), float(data.mip_dual_bound))
+
+            self._highs.setOptionValue("output_flag", True)  # MIP logging events need the log on
+            self._highs.cbMipImprovingSolution.subscribe(incumbent)
+            self._highs.cbMipLogging.subscribe(incumbent)
+        if on_log is not None:
+            self._highs.setOptionValue("output_flag", True)
+            self._highs.cbLogging.subscribe(lambda event: on_log(str(event.message).rstrip("\n")))
 
     def positions(self, variables: Iterable) -> np.ndarray:
         """Column positions of ``variables`` (an indexed Var or VarData); fixed ones are skipped."""
@@ -133,6 +159,8 @@ class HighsInstance:
             if start is not None:
                 self._set_start(start)
             self._highs.run()
+            if self.interrupt_requested:
+                raise KeyboardInterrupt
             return self._result(time.perf_counter() - started, is_mip=bool(self.is_integer.sum() > len(relax)))
         finally:
             self._set_bounds(changed, self.lower[changed], self.upper[changed])

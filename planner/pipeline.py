@@ -34,7 +34,7 @@ from planner.results import Plan
 from planner.roofline import load_workloads, serving_coefficients, training_flops_per_chip
 from planner.scenario.load import scenario_hash
 from planner.scenario.schema import Scenario
-from planner.solve import SolveOptions, solve
+from planner.solve import ProgressCallback, SolveOptions, solve
 from planner.units import SECONDS_PER_YEAR, capital_recovery_factor
 from planner.verify import verify
 
@@ -181,16 +181,16 @@ def options_for(scenario: Scenario, options: SolveOptions | None) -> SolveOption
 
 
 def solve_prepared(prepared: Prepared, options: SolveOptions | None = None, progress: Progress | None = None,
-                   extra: Iterable[Builder] = ()) -> Plan:
+                   extra: Iterable[Builder] = (), solver_progress: ProgressCallback | None = None) -> Plan:
     """Build, solve, extract and verify the MIP of already prepared inputs (after exact reductions, so
-    ``extra`` builders see the reduced inputs)."""
+    ``extra`` builders see the reduced inputs); ``solver_progress`` follows the solve's incumbent and bound."""
     options = options_for(prepared.scenario, options)
     timer = StageTimer(progress, dict(prepared.timings_s))
     with timer.stage("build"):
         reduction = reduce_inputs(prepared.inputs)
         model = build_model(reduction.inputs, extra)
     with timer.stage("solve"):
-        outcome = solve(model, options, start=siting_start)
+        outcome = solve(model, options, start=siting_start, progress=solver_progress)
     with timer.stage("extract"):
         metadata = {"versions": package_versions(), "solver": outcome.solver, "solver_options": options.as_dict(),
                     "problem_size": problem_size(model), "policy": _policy_summary(prepared)}
@@ -206,6 +206,6 @@ def solve_prepared(prepared: Prepared, options: SolveOptions | None = None, prog
 
 
 def plan(scenario: Scenario, options: SolveOptions | None = None, progress: Progress | None = None,
-         extra: Iterable[Builder] = ()) -> Plan:
+         extra: Iterable[Builder] = (), solver_progress: ProgressCallback | None = None) -> Plan:
     """Scenario -> checked plan. ``options`` default to the scenario's solver section."""
-    return solve_prepared(prepare(scenario, progress), options, progress, extra)
+    return solve_prepared(prepare(scenario, progress), options, progress, extra, solver_progress)

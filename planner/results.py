@@ -103,6 +103,18 @@ class Plan:
             **self.metadata,
         }
 
+    def to_xarray(self):
+        """The tables as one labelled ``xarray.Dataset`` (needs the ``netcdf`` extra)."""
+        from planner.results_xarray import plan_to_dataset
+
+        return plan_to_dataset(self)
+
+    def to_netcdf(self, path: str | Path) -> Path:
+        """Write ``to_xarray()`` as a netCDF-4 file, atomically (needs the ``netcdf`` extra)."""
+        from planner.results_xarray import plan_to_netcdf
+
+        return plan_to_netcdf(self, path)
+
     def to_dir(self, directory: str | Path, table_format: str = "csv") -> Path:
         """Write plan.json and one file per table; atomic: the folder appears complete or not at all."""
         return write_plan_dir(self, Path(directory), table_format)

@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import logging
 import math
+import signal
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields, replace
 from enum import StrEnum
 
@@ -50,6 +53,7 @@ class SolveOptions:
     threads: int = 1
     random_seed: int = 0
     verbose: bool = False
+    """Send HiGHS's log, line by line, to the ``planner.solve`` logger (the CLI's ``--solver-log``)."""
     rounding_start: bool = True
     """Run the start heuristic before the MIP (by default: solve the LP relaxation and the MIP restricted
     to general integers rounded up or down from their LP values). With large integer counts (chips) the
@@ -81,6 +85,53 @@ class SolveOutcome:
     @property
     def is_optimal(self) -> bool:
         return self.termination is Termination.OPTIMAL
+
+
+@dataclass(frozen=True)
+class SolverProgress:
+    """Where a solve stands, for a live display: the best plan found so far and the best proven bound on the
+    whole model (model units, see ``planner.mip.inputs.USD_SCALE``)."""
+
+    phase: str
+    """"start" (the start heuristic's relaxations and restricted problems) or "mip" (the whole MIP)."""
+    elapsed_s: float
+    incumbent: float
+    """Objective of the best feasible plan so far; nan before the first."""
+    bound: float
+    """Best proven lower bound on the whole model; -inf before the first."""
+
+    @property
+    def gap(self) -> float:
+        return relative_gap(self.incumbent, self.bound)
+
+
+ProgressCallback = Callable[[SolverProgress], None]
+
+
+class _Tracker:
+    """Turns HiGHS's per-run callbacks into ``SolverProgress`` for the whole solve: a restricted problem's
+    points are feasible for the whole model but its bound is not a bound of it, so bounds are taken only
+    from the start's relaxation and from the whole MIP's run."""
+
+    def __init__(self, report: ProgressCallback, started: float):
+        self.report, self.started = report, started
+        self.phase, self.incumbent, self.bound = "start", math.nan, -math.inf
+
+    def on_incumbent(self, objective: float, run_bound: float) -> None:
+        if math.isfinite(objective) and not objective >= self.incumbent:
+            self.incumbent = objective
+        if self.phase == "mip" and math.isfinite(run_bound) and run_bound > self.bound:
+            self.bound = run_bound
+        self.emit()
+
+    def enter_mip(self, start: "Start | None") -> None:
+        self.phase = "mip"
+        if start is not None:
+            self.bound = max(self.bound, start.bound)
+            self.on_incumbent(start.objective, -math.inf)
+
+    def emit(self) -> None:
+        self.report(SolverProgress(self.phase, time.perf_counter() - self.started, self.incumbent, self.bound))
 
 
 @dataclass(frozen=True)
@@ -157,6 +208,12 @@ def _highs_options(options: SolveOptions) -> dict[str, object]:
             **dict(options.highs_options)}
 
 
+def _log_line(message: str) -> None:
+    for line in message.splitlines():
+        if line.strip():
+            log.info("highs: %s", line)
+
+
 _TERMINATIONS = ((Termination.OPTIMAL, RunStatus.OPTIMAL), (Termination.TIME_LIMIT, RunStatus.TIME_LIMIT),
                  (Termination.INFEASIBLE, RunStatus.INFEASIBLE), (Termination.UNBOUNDED, RunStatus.UNBOUNDED),
                  (Termination.INTERRUPTED, RunStatus.INTERRUPTED))
@@ -167,20 +224,49 @@ def _termination(status: highspy.HighsModelStatus) -> Termination:
 
 
 def solve(model: pyo.ConcreteModel, options: SolveOptions | None = None,
-          start: StartHeuristic | None = None) -> SolveOutcome:
+          start: StartHeuristic | None = None, progress: ProgressCallback | None = None) -> SolveOutcome:
     """Solve ``model`` with HiGHS and load the incumbent into it when there is one.
 
     ``start`` (default ``rounding_start``, run when ``options.rounding_start``) has until
     ``START_SHARE_OF_TIME_LIMIT`` of the time limit; unless its point is already proven within ``mip_gap``
     by the bound found with it, the whole MIP then runs for the time left, and the better point and the
-    better bound of the two are kept."""
+    better bound of the two are kept. ``progress`` is called as better plans and bounds are found; with
+    ``options.verbose`` HiGHS's log goes to this module's logger (stderr in the CLI), never to stdout."""
     options = (options or SolveOptions()).with_defaults()
     started = time.perf_counter()
-    deadline = started + options.time_limit_s
     instance = HighsInstance(model, _highs_options(options))
+    with _sigint_stops(instance):
+        return _solve_on(instance, options, start, progress, started)
+
+
+@contextmanager
+def _sigint_stops(instance: HighsInstance) -> Iterator[None]:
+    """Ctrl-C stops HiGHS at its next check instead of waiting for the time limit (Python cannot interrupt
+    it inside C++); the run then raises KeyboardInterrupt. Only the main thread can own signal handlers."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def request_stop(signum, frame) -> None:
+        instance.interrupt_requested = True
+
+    previous = signal.signal(signal.SIGINT, request_stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _solve_on(instance: HighsInstance, options: SolveOptions, start: StartHeuristic | None,
+              progress: ProgressCallback | None, started: float) -> SolveOutcome:
+    deadline = started + options.time_limit_s
+    tracker = _Tracker(progress, started) if progress is not None else None
+    instance.listen(tracker.on_incumbent if tracker else None, _log_line if options.verbose else None)
     begun = None
     if options.rounding_start:
         begun = (start or rounding_start)(instance, options, started + START_SHARE_OF_TIME_LIMIT * options.time_limit_s)
+    if tracker:
+        tracker.enter_mip(begun)
     final = None
     if begun is None or relative_gap(begun.objective, begun.bound) > options.mip_gap:
         # Not started from ``begun``: with an incumbent, HiGHS's objective propagation inside its root

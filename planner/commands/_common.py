@@ -17,6 +17,7 @@ from planner.errors import PlannerError
 F = TypeVar("F", bound=Callable)
 
 USER_ERROR_EXIT_CODE = 2
+INTERRUPTED_EXIT_CODE = 130  # the shell's code for a command stopped by Ctrl-C (128 + SIGINT)
 
 
 def user_errors_exit_2(func: F) -> F:
@@ -34,6 +35,9 @@ def user_errors_exit_2(func: F) -> F:
             where = f"{error.filename}: " if error.filename else ""
             click.echo(f"error: {where}{error.strerror or error}", err=True)
             sys.exit(USER_ERROR_EXIT_CODE)
+        except KeyboardInterrupt:
+            click.echo("interrupted: stopped before any result was written", err=True)
+            sys.exit(INTERRUPTED_EXIT_CODE)
 
     return wrapper  # type: ignore[return-value]
 

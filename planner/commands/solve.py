@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
@@ -12,10 +13,6 @@ from planner.extras import require_extra
 from planner.scenario.load import load_scenario, resolve_scenario_path
 
 SCENARIO_HELP = "Scenario YAML file or shipped scenario name (india, great-britain); default: india."
-
-
-def _progress(stage: str) -> None:
-    click.echo(f"  ... {stage}", err=True)
 
 
 @click.command()
@@ -30,10 +27,12 @@ def _progress(stage: str) -> None:
               help="Override a scenario value, e.g. --set demand.agents_per_capita=2 (repeatable).")
 @click.option("--format", "table_format", type=click.Choice(["csv", "parquet"]), default="csv",
               show_default=True, help="Table file format.")
+@click.option("--solver-log", is_flag=True, help="Show HiGHS's log on stderr.")
 @user_errors_exit_2
 def solve(scenario: str | None, out_dir: Path | None, time_limit_s: float | None, mip_gap: float | None,
-          overrides: tuple[str, ...], table_format: str) -> None:
+          overrides: tuple[str, ...], table_format: str, solver_log: bool) -> None:
     """Solve SCENARIO into a checked plan, print its summary and write it to --out."""
+    from planner.commands._live import LiveProgress
     from planner.pipeline import plan
     from planner.solve import SolveOptions
 
@@ -42,9 +41,12 @@ def solve(scenario: str | None, out_dir: Path | None, time_limit_s: float | None
     loaded = load_scenario(scenario, overrides)
     target_dir = out_dir or Path("out") / loaded.name
     check_writable_dir(target_dir.resolve().parent)
-    options = SolveOptions(time_limit_s=time_limit_s, mip_gap=mip_gap)
+    options = SolveOptions(time_limit_s=time_limit_s, mip_gap=mip_gap, verbose=solver_log)
+    if solver_log:
+        logging.getLogger("planner.solve").setLevel(logging.INFO)
     click.echo(f"Planning '{loaded.name}' ({loaded.country_iso3}, {loaded.year})", err=True)
-    result = plan(loaded, options, progress=_progress)
+    with LiveProgress() as live:
+        result = plan(loaded, options, progress=live.stage, solver_progress=live.solver)
     target = result.to_dir(target_dir, table_format)
     click.echo(result.summary())
     verification = result.metadata.get("verification", {})

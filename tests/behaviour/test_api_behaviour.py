@@ -39,3 +39,16 @@ def test_repr_is_one_short_line(small_plan):
 def test_chip_counts_are_integers(small_plan):
     assert str(small_plan.fleet["chips"].dtype) == "int64"
     assert str(small_plan.sites["chips"].dtype) == "int64"
+
+
+@pytest.mark.solver
+def test_to_xarray_and_netcdf_round_trip(small_plan, tmp_path):
+    xr = pytest.importorskip("xarray", reason="the netcdf extra is not installed")
+    dataset = small_plan.to_xarray()
+    assert dataset["fleet_chips"].dims == ("site", "chip")
+    assert float(dataset["fleet_chips"].sum()) == small_plan.fleet["chips"].sum()
+    assert float(dataset["costs_usd_per_year"].sum()) == pytest.approx(small_plan.costs["usd_per_year"].sum())
+    assert dataset.attrs["objective_usd"] == small_plan.objective_usd
+    path = small_plan.to_netcdf(tmp_path / "plan.nc")
+    with xr.open_dataset(path) as reread:
+        assert float(reread["serving_tokens_per_s"].sum()) == pytest.approx(small_plan.serving["tokens_per_s"].sum())
