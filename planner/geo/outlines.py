@@ -1,4 +1,5 @@
-"""Country outlines (Natural Earth 1:50M) for the check that a site lies on land inside its country.
+"""Country outlines (Natural Earth, read with geopandas): 1:110M for land-area shares and maps, 1:50M for the
+check that a site lies on land inside its country.
 
 The 1:50M coastlines are coarse: they cut coastal cities such as Mumbai, Aberdeen and Visakhapatnam, so a
 site just off the outline is accepted with a warning and only one clearly at sea or abroad is rejected.
@@ -14,7 +15,8 @@ from shapely.geometry import Point
 
 from planner.resources import data_path
 
-OUTLINES_50M = ("boundaries", "ne_50m_admin_0_countries.geojson")
+OUTLINE_FILES = {"50m": ("boundaries", "ne_50m_admin_0_countries.geojson"),
+                 "110m": ("boundaries", "ne_110m_admin_0_countries.geojson")}
 COASTAL_TOLERANCE_KM = 15.0  # warn within this distance outside the outline, reject beyond it
 WGS84 = "EPSG:4326"
 
@@ -29,10 +31,18 @@ class SitePlacement:
     """ADM0_A3 code of the country whose outline holds the point, None at sea."""
 
 
-@lru_cache(maxsize=1)
-def outlines() -> gpd.GeoDataFrame:
-    frame = gpd.read_file(data_path(*OUTLINES_50M))
-    return frame.set_crs(WGS84, allow_override=True).set_index("ADM0_A3")
+@lru_cache(maxsize=2)
+def outlines(scale: str = "50m") -> gpd.GeoDataFrame:
+    """Every country's outline at ``scale`` ("50m" or "110m"), indexed by ``ADM0_A3`` (ISO3 for every normal
+    country; France and Norway have ISO_A3 = -99 in Natural Earth)."""
+    frame = gpd.read_file(data_path(*OUTLINE_FILES[scale]))[["ADM0_A3", "geometry"]]
+    return frame.set_crs(WGS84, allow_override=True).drop_duplicates("ADM0_A3").set_index("ADM0_A3")
+
+
+def country_outline(iso3: str, scale: str = "110m"):
+    """The country's outline (shapely geometry, lon/lat) at ``scale``, or None if Natural Earth has none."""
+    frame = outlines(scale)
+    return frame.geometry.loc[iso3] if iso3 in frame.index else None
 
 
 def has_outline(iso3: str) -> bool:

@@ -36,19 +36,8 @@ def cities(country_iso3: str, min_population: int = 0) -> pd.DataFrame:
     return table[["name", "admin1", "population", "lat", "lon", "timezone"]].copy()
 
 
-@lru_cache(maxsize=1)
-def _outlines() -> dict:
-    import json
-
-    from shapely.geometry import shape
-
-    document = json.loads(data_path("boundaries", "ne_110m_admin_0_countries.geojson").read_text(encoding="utf-8"))
-    return {f["properties"]["ADM0_A3"]: shape(f["geometry"]) for f in document["features"]}
-
-
 def country_outline(country_iso3: str):
-    """The country's Natural Earth 1:110M outline (shapely geometry, lon/lat), or None if not shipped.
+    """The country's Natural Earth 1:110M outline (shapely geometry, lon/lat), or None if not shipped."""
+    from planner.geo.outlines import country_outline as outline
 
-    Natural Earth keys countries by ``ADM0_A3``, which equals ISO3 for every normal country (France and
-    Norway have ISO_A3 = -99 in the file, hence not ISO_A3)."""
-    return _outlines().get(country_iso3)
+    return outline(country_iso3, "110m")
