@@ -42,7 +42,8 @@ COLUMNS = (
     "name", "vendor", "origin_country", "form_factor", "release_year",
     *(canonical for canonical, _ in FORMATS.values()),
     "hbm_bytes", "hbm_bandwidth_bytes_per_s", "tdp_kw", "logic_die_area_mm2", "scaleup_bandwidth_bytes_per_s",
-    "is_datacenter", "cooling", "price_usd", "price_note", "cloud_usd_per_chip_hour", "lifetime_years",
+    "scaleup_domain_chips", "scaleout_bandwidth_bytes_per_s", "is_datacenter", "cooling", "price_usd",
+    "price_note", "cloud_usd_per_chip_hour", "lifetime_years",
     "is_estimate", "estimate_note", "source", *DERIVED_COLUMNS,
 )
 
@@ -74,6 +75,8 @@ class AcceleratorRow(BaseModel):
     tdp_w: float | None = Field(default=None, gt=0)
     logic_die_area_mm2: float | None = Field(default=None, gt=0, description="non-planar logic dies, HBM excluded")
     scaleup_bandwidth_gb_per_s: float | None = Field(default=None, gt=0, description="bidirectional, per chip")
+    scaleup_domain_chips: int | None = Field(default=None, ge=1, description="chips sharing the scale-up fabric")
+    scaleout_gbit_per_s: float | None = Field(default=None, gt=0, description="scale-out NIC bandwidth per chip")
     is_datacenter: bool
     cooling: Cooling
     price_usd: float | None = Field(default=None, gt=0, description="indicative street price per chip")
@@ -129,6 +132,8 @@ def to_canonical(row: AcceleratorRow) -> dict[str, object]:
         "tdp_kw": math.nan if row.tdp_w is None else row.tdp_w / W_PER_KW,
         "logic_die_area_mm2": _nan(row.logic_die_area_mm2),
         "scaleup_bandwidth_bytes_per_s": _nan(row.scaleup_bandwidth_gb_per_s, GIGA),
+        "scaleup_domain_chips": _nan(row.scaleup_domain_chips),
+        "scaleout_bandwidth_bytes_per_s": _nan(row.scaleout_gbit_per_s, GIGA / 8.0),
         "is_datacenter": row.is_datacenter, "cooling": row.cooling.value,
         "price_usd": _nan(row.price_usd), "price_note": row.price_note,
         "cloud_usd_per_chip_hour": _nan(row.cloud_usd_per_chip_hour),

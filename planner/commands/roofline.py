@@ -87,32 +87,93 @@ def roofline(ctx: click.Context, chip: str | None, model: str | None, chart: Pat
         click.echo(f"chart written to {chart}")
 
 
+def _pct(value) -> str:
+    return "n/a" if value is None or not np.isfinite(value) else f"{value:.1f}%"
+
+
+def _summary_line(label: str, summary: dict) -> str:
+    return (f"{label:<22} n={summary['n']:<4d} median {_pct(summary['median_abs_pct_error']):>7} "
+            f"p90 {_pct(summary['p90_abs_pct_error']):>7}")
+
+
+def _echo_factors() -> None:
+    from dataclasses import fields
+
+    from planner.roofline import DEFAULT_EFFICIENCY
+    from planner.roofline.fit import FACTORS
+
+    fitted = {f.name: f.group for f in FACTORS}
+    click.echo("fitted factors (DEFAULT_EFFICIENCY; refit by --cv on each fold) and the rows they are fitted on:")
+    for factor in FACTORS:
+        click.echo(f"  {factor.name:<26} {factor.get(DEFAULT_EFFICIENCY):.4g}   fitted on {factor.group} rows")
+    click.echo(f"  {'server_load_factor':<26} {DEFAULT_EFFICIENCY.server_load_factor:.4g}   median Server/Offline "
+               "ratio of the same systems (inference rows)")
+    assumed = [f.name for f in fields(DEFAULT_EFFICIENCY) if f.name not in fitted and f.name != "server_load_factor"]
+    click.echo(f"  labelled assumptions (not fitted): {', '.join(assumed)}")
+
+
+def _echo_rows(result: dict) -> None:
+    rows = pd.DataFrame(result["rows"])
+    if rows.empty:
+        return
+    columns = ["row", "chip", "n_accelerators", "model", "scenario", "metric", "precision", "measured", "predicted",
+               "abs_pct_error"] + (["fold"] if "fold" in rows.columns else [])
+    rows = rows[columns]
+    rows["model"] = rows["model"].str.slice(0, 28)
+    with pd.option_context("display.width", 240, "display.max_rows", 1000, "display.float_format", "{:,.4g}".format):
+        click.echo(rows.to_string(index=False))
+
+
+def _echo_cv(result: dict) -> None:
+    click.echo(f"leave-one-{result['by']}-out cross-validation (factors refit without the held-out group):")
+    click.echo(f"{'fold':<24} {'kind':<10} {'n':>4} {'median':>8} {'p90':>8}")
+    for fold in result["folds"] + [{"group": "OVERALL", **result["overall"]}]:
+        for kind in ("inference", "energy", "training", "gemm", "all"):
+            s = fold[kind]
+            if s["n"]:
+                click.echo(f"{fold['group']:<24} {kind:<10} {s['n']:>4} {_pct(s['median_abs_pct_error']):>8} "
+                           f"{_pct(s['p90_abs_pct_error']):>8}")
+
+
 @roofline.command("validate")
 @click.argument("measurements", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the summary and per-row details as JSON.")
-@click.option("--input-scale", default=1.0, show_default=True,
-              help="Scale the assumed MLPerf dataset input-length means (sensitivity check).")
+@click.option("--cv", type=click.Choice(["chip", "model"]), default=None,
+              help="Leave-one-group-out cross-validation: refit the factors without each chip (or model card).")
+@click.option("--precision-sensitivity", "sensitivity", is_flag=True,
+              help="Also show the error of rows with an assumed precision at the next wider format.")
 @user_errors_exit_2
-def validate_command(measurements: Path, as_json: bool, input_scale: float) -> None:
-    """Predict every row of MEASUREMENTS.csv it can map; print errors and unmapped rows."""
+def validate_command(measurements: Path, as_json: bool, cv: str | None, sensitivity: bool) -> None:
+    """Predict every row of MEASUREMENTS.csv it can map; print errors, fitted factors and unmapped rows."""
     from planner.catalog import load_catalog
+    from planner.roofline.fit import cross_validate
     from planner.roofline.validate import read_measurements, validate
 
-    result = validate(read_measurements(measurements), load_catalog(), input_scale=input_scale)
+    frame = read_measurements(measurements)
+    if cv is not None:
+        result = cross_validate(frame, load_catalog(), by=cv)
+        cv_summary = result
+        result = {**result, "median_abs_pct_error": result["overall"]["all"]["median_abs_pct_error"],
+                  "p90_abs_pct_error": result["overall"]["all"]["p90_abs_pct_error"]}
+    else:
+        result = validate(frame, load_catalog(), sensitivity=sensitivity)
+        cv_summary = None
     if as_json:
         click.echo(json.dumps(result, indent=2, allow_nan=False, default=float))
         return
-    rows = pd.DataFrame(result["rows"])
-    if not rows.empty:
-        rows = rows[["row", "chip", "n_accelerators", "model", "scenario", "metric", "precision", "measured",
-                     "predicted", "abs_pct_error"]]
-        rows["model"] = rows["model"].str.slice(0, 28)
-        with pd.option_context("display.width", 220, "display.max_rows", 1000, "display.float_format",
-                               "{:,.4g}".format):
-            click.echo(rows.to_string(index=False))
+    _echo_rows(result)
     for item in result["unmapped"]:
-        click.echo(f"unmapped row {item['row']} ({item['model']}, {item['hardware']}, {item['metric']}): "
-                   f"{item['reason']}")
-    fmt = lambda v: "n/a" if v is None or not np.isfinite(v) else f"{v:.1f}%"  # noqa: E731
+        click.echo(f"unmapped row {item['row']}: {item['reason']}")
+    _echo_factors()
+    if cv_summary is not None:
+        _echo_cv(cv_summary)
+    else:
+        for kind, summary in result["groups"].items():
+            if summary["n"]:
+                click.echo(_summary_line(kind, summary))
+        sens = result.get("precision_sensitivity")
+        if sens and sens.get("n_rows"):
+            click.echo(_summary_line("assumed precision", sens["assumed"]))
+            click.echo(_summary_line("next wider precision", sens["next_wider"]))
     click.echo(f"rows {result['n_rows']}, mapped and predicted {result['n_mapped']}; "
-               f"median abs error {fmt(result['median_abs_pct_error'])}, p90 {fmt(result['p90_abs_pct_error'])}")
+               f"median abs error {_pct(result['median_abs_pct_error'])}, p90 {_pct(result['p90_abs_pct_error'])}")

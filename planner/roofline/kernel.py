@@ -2,19 +2,20 @@
 
 Every function takes arrays that broadcast against each other (chips x models x precisions x parallelism x
 batch sizes, in whatever layout the caller builds) and returns arrays of the broadcast shape. No I/O.
+The model (docs/roofline.md has the derivations and sources):
 
-Formulas (see docs in ../shared reference "roofline.md", restated here):
-- forward FLOPs per token: 2 N_act + a x ctx, a = attention FLOPs per context token (GQA 4 L H d_h;
-  MLA absorbed in decode, un-absorbed in prefill);
-- bytes per step: weights touched (MoE: expected distinct experts for the step's tokens) + KV read;
-  the KV cache is stored at its own precision, not the weight precision;
-- time = smooth max of compute and memory time, (t_c^k + t_m^k)^(1/k), plus tensor-parallel all-reduces,
-  pipeline point-to-point sends and a fixed per-layer launch cost;
-- pipeline parallelism: pp micro-batches in flight; weights are re-read per micro-batch, so PP adds
-  capacity but not weight bandwidth;
-- serving with continuous batching and chunked prefill: each step decodes B tokens and prefills
-  B x s_in / s_out prompt tokens (steady state), so TPOT = step latency and the output rate is B / period;
-  or disaggregated prefill/decode pools, whichever gives more tokens per chip-second for the configuration.
+- a step is a sequence of operators, each timed by its own smooth roofline (t_c^k + t_m^k)^(1/k) and summed
+  (kernels run one after another, so a memory-bound attention kernel does not hide behind a compute-bound
+  GEMM): dense GEMMs (weights always read), routed-expert GEMMs (distinct experts hit, load imbalance of the
+  busiest expert-parallel rank), attention (decode: KV-cache reads; prefill: flash attention at its own
+  efficiency and precision), non-GEMM element-wise operators (norms, activations, residuals, rotary);
+- collectives with a latency per hop: tensor-parallel all-reduces over the chip's scale-up domain (8-GPU
+  boards, 72-GPU NVLink racks) or the scale-out network beyond it, expert-parallel all-to-alls for MoE
+  layers, pipeline point-to-point sends; plus a launch cost per layer and a host/scheduler cost per step;
+- pipeline parallelism: pp micro-batches in flight; weights are re-read per micro-batch;
+- serving with continuous batching and chunked prefill (each step decodes B tokens and prefills
+  B x s_in / s_out prompt tokens in steady state) or disaggregated prefill/decode pools, whichever gives more
+  tokens per chip-second; latencies are p99 estimates (long prompts for TTFT, a tail factor for TPOT).
 """
 
 from __future__ import annotations
@@ -25,19 +26,22 @@ import numpy as np
 
 from planner.roofline.efficiency import DEFAULT_EFFICIENCY, Efficiency
 
-ACTIVATION_BYTES = 2.0  # activations and all-reduce payloads travel in BF16
-SCALEUP_DOMAIN_CHIPS = 8  # pipeline stages beyond one 8-chip node talk over the scale-out network
+ACTIVATION_BYTES = 2.0  # activations and collective payloads travel in BF16
 
 
 @dataclass(frozen=True)
 class Hardware:
     """Chip specs as broadcastable arrays (canonical units)."""
 
-    peak_flops: np.ndarray
+    peak_flops: np.ndarray  # dense peak at the GEMM (weight) precision
     hbm_bytes: np.ndarray
     hbm_bandwidth_bytes_per_s: np.ndarray
-    link_bytes_per_s: np.ndarray  # one direction of the scale-up link
+    link_bytes_per_s: np.ndarray  # one direction of the scale-up link, per chip
     tdp_kw: np.ndarray
+    attention_flops: np.ndarray | float = np.nan  # dense peak at the attention precision; NaN: as peak_flops
+    gemm_efficiency: np.ndarray | float = np.nan  # achieved fraction of peak_flops; NaN: Efficiency.compute
+    scaleup_domain_chips: np.ndarray | float = 8.0  # chips that share the scale-up fabric
+    scaleout_bytes_per_s: np.ndarray | float = np.nan  # per chip, one direction; NaN: Efficiency default
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,15 @@ class Architecture:
     def take(self, index) -> Architecture:
         return Architecture(**{f.name: getattr(self, f.name)[index] for f in fields(self)})
 
+    @property
+    def routed_active_params(self):
+        """Routed-expert parameters one token passes through (top-k experts in every MoE layer)."""
+        return self.moe_layers * self.top_k * self.expert_params
+
+    @property
+    def is_moe(self):
+        return self.moe_layers > 0
+
 
 @dataclass(frozen=True)
 class StepTime:
@@ -103,6 +116,15 @@ def smooth_roofline(compute_s, memory_s, sharpness: float):
     return hi * (ratio_c**sharpness + ratio_m**sharpness) ** (1.0 / sharpness)
 
 
+def _or(value, default):
+    """``value`` where it is a number, ``default`` where it is NaN (optional hardware fields)."""
+    return np.where(np.isnan(value), default, value)
+
+
+def gemm_efficiency(hw: Hardware, eff: Efficiency):
+    return _or(np.asarray(hw.gemm_efficiency, dtype=float), eff.compute)
+
+
 def touched_params(arch: Architecture, tokens):
     """Expected parameters one step reads: always-touched + distinct experts hit by ``tokens`` tokens."""
     miss = np.power(1.0 - arch.top_k / arch.experts, tokens)
@@ -110,36 +132,108 @@ def touched_params(arch: Architecture, tokens):
     return arch.always_touched_params + arch.moe_layers * hit_experts * arch.expert_params
 
 
-def allreduce_s(tokens, arch: Architecture, layers, tp, link_bytes_per_s, eff: Efficiency):
-    """Two ring all-reduces per layer over ``tp`` chips of ``tokens`` x hidden activations."""
+def expert_imbalance(arch: Architecture, tokens, ep, eff: Efficiency):
+    """Load of the busiest expert-parallel rank relative to the mean (>= 1).
+
+    Routed copies per rank are a sum of Poisson counts (mean m = tokens x k / ep); the largest of ep ranks sits
+    about sqrt(2 ln ep) standard deviations above the mean, and real routers add a skew over uniform routing
+    (``Efficiency.expert_skew``)."""
+    mean = np.maximum(tokens * arch.top_k / np.maximum(ep, 1.0), 1e-9)
+    spread = np.sqrt(2.0 * np.log(np.maximum(ep, 1.0))) / np.sqrt(mean)
+    return np.where(arch.is_moe, (1.0 + np.minimum(spread, ep - 1.0)) * (1.0 + eff.expert_skew * (ep > 1)), 1.0)
+
+
+def _link(hw: Hardware, group, eff: Efficiency):
+    """Per-chip bandwidth and hop latency of a collective over ``group`` chips: scale-up inside the domain."""
+    inside = group <= hw.scaleup_domain_chips
+    scaleout = _or(np.asarray(hw.scaleout_bytes_per_s, dtype=float), eff.scaleout_bandwidth_bytes_per_s)
+    bandwidth = np.where(inside, hw.link_bytes_per_s, np.minimum(hw.link_bytes_per_s, scaleout))
+    latency = np.where(inside, eff.collective_latency_s, eff.scaleout_latency_s)
+    return eff.link * bandwidth, latency
+
+
+def allreduce_s(tokens, arch: Architecture, count, tp, hw: Hardware, eff: Efficiency):
+    """``count`` ring all-reduces over ``tp`` chips of ``tokens`` x hidden activations."""
+    bandwidth, latency = _link(hw, tp, eff)
     hops = 2.0 * (tp - 1.0)
     payload = (hops / tp) * tokens * arch.hidden_size * ACTIVATION_BYTES
-    return layers * 2.0 * (eff.collective_latency_s * hops + payload / (eff.link * link_bytes_per_s))
+    return count * (latency * hops + payload / bandwidth)
+
+
+def alltoall_s(tokens, arch: Architecture, count, ep, hw: Hardware, eff: Efficiency):
+    """``count`` all-to-alls (dispatch or combine) of routed token copies over ``ep`` chips."""
+    bandwidth, latency = _link(hw, ep, eff)
+    per_chip = tokens / ep * arch.top_k * arch.hidden_size * ACTIVATION_BYTES * (ep - 1.0) / ep
+    return count * np.where(ep > 1, latency * (ep - 1.0) + per_chip / bandwidth, 0.0)
+
+
+@dataclass(frozen=True)
+class _Ops:
+    """Per-operator (compute, memory) seconds of one stage of one micro-batch."""
+
+    compute_s: np.ndarray
+    memory_s: np.ndarray
+    total_s: np.ndarray
+
+
+def _operators(hw: Hardware, arch: Architecture, weight_bytes, kv_bytes, tp, pp, decode_tokens, prefill_tokens,
+               decode_ctx, prefill_ctx, eff: Efficiency) -> _Ops:
+    """Dense GEMMs, routed experts, attention and element-wise operators of one stage (1/pp of the layers)
+    for one micro-batch (1/pp of the tokens), split over ``tp`` chips (experts over ``tp`` ranks, EP = TP)."""
+    k = eff.ridge_sharpness
+    peak = hw.peak_flops * gemm_efficiency(hw, eff)
+    attention_peak = _or(np.asarray(hw.attention_flops, dtype=float), hw.peak_flops)
+    bandwidth = eff.memory * hw.hbm_bandwidth_bytes_per_s
+    share = 1.0 / (pp * tp)  # of the model's layers and of each layer's work, per chip
+    dec, pre = decode_tokens / pp, prefill_tokens / pp
+    tokens = dec + pre
+    dense_params = arch.active_params - arch.routed_active_params
+    dense_c = 2.0 * dense_params * tokens * share / peak
+    dense_m = arch.always_touched_params * weight_bytes * share / bandwidth
+    imbalance = expert_imbalance(arch, tokens, tp, eff)
+    expert_c = 2.0 * arch.routed_active_params * tokens * imbalance * share / peak
+    expert_m = (touched_params(arch, tokens) - arch.always_touched_params) * weight_bytes * share / bandwidth
+    kv_token_bytes = arch.kv_elements_per_token * kv_bytes
+    attn_dec_c = dec * arch.attn_decode_flops_per_ctx * decode_ctx * share / (eff.attention_decode * attention_peak)
+    attn_dec_m = dec * decode_ctx * kv_token_bytes * share / bandwidth
+    attn_pre_c = pre * arch.attn_prefill_flops_per_ctx * prefill_ctx * share / (eff.attention_compute * attention_peak)
+    attn_pre_m = pre * (prefill_ctx + 1.0) * kv_token_bytes * share / bandwidth
+    elementwise = tokens * arch.layers / pp * (eff.nongemm_activation_reads * arch.hidden_size
+                                               + 3.0 * arch.intermediate_size / tp) * ACTIVATION_BYTES
+    elementwise_m = elementwise / bandwidth  # norms and residuals are replicated on every TP rank
+    total = (smooth_roofline(dense_c, dense_m, k) + smooth_roofline(expert_c, expert_m, k)
+             + smooth_roofline(attn_dec_c, attn_dec_m, k) + smooth_roofline(attn_pre_c, attn_pre_m, k)
+             + elementwise_m)
+    return _Ops(compute_s=dense_c + expert_c + attn_dec_c + attn_pre_c,
+                memory_s=dense_m + expert_m + attn_dec_m + attn_pre_m + elementwise_m, total_s=total)
+
+
+def _stage_network_s(hw: Hardware, arch: Architecture, tokens_mb, layers_stage, tp, eff: Efficiency):
+    """Tensor-parallel collectives of one stage: two all-reduces per dense layer; an MoE layer replaces the
+    FFN all-reduce by an expert-parallel dispatch and combine (all-to-all)."""
+    moe_share = arch.moe_layers / arch.layers
+    allreduces = layers_stage * (2.0 - moe_share)
+    alltoalls = layers_stage * moe_share * 2.0
+    return (allreduce_s(tokens_mb, arch, allreduces, tp, hw, eff)
+            + alltoall_s(tokens_mb, arch, alltoalls, tp, hw, eff))
 
 
 def forward_step(hw: Hardware, arch: Architecture, weight_bytes, kv_bytes, tp, pp, decode_tokens, prefill_tokens,
                  decode_ctx, prefill_ctx, eff: Efficiency = DEFAULT_EFFICIENCY) -> StepTime:
     """One step decoding ``decode_tokens`` sequences (mean context ``decode_ctx``) while prefilling
     ``prefill_tokens`` prompt tokens (mean causal context ``prefill_ctx``) on a TP x PP replica."""
-    n = tp * pp
-    tokens = decode_tokens + prefill_tokens
-    flops = (decode_tokens * (2.0 * arch.active_params + arch.attn_decode_flops_per_ctx * decode_ctx)
-             + prefill_tokens * (2.0 * arch.active_params + arch.attn_prefill_flops_per_ctx * prefill_ctx))
-    kv_token_bytes = arch.kv_elements_per_token * kv_bytes
-    kv_traffic = decode_tokens * decode_ctx * kv_token_bytes + prefill_tokens * kv_token_bytes
-    # Per micro-batch and stage: 1/pp of the tokens through 1/pp of the layers, split over tp chips.
-    weights_mb = touched_params(arch, tokens / pp) * weight_bytes / pp
-    compute_mb = flops / (pp * pp * tp * eff.compute * hw.peak_flops)
-    memory_mb = (weights_mb + kv_traffic / (pp * pp)) / (tp * eff.memory * hw.hbm_bandwidth_bytes_per_s)
+    ops = _operators(hw, arch, weight_bytes, kv_bytes, tp, pp, decode_tokens, prefill_tokens, decode_ctx,
+                     prefill_ctx, eff)
+    tokens_mb = (decode_tokens + prefill_tokens) / pp
     layers_stage = arch.layers / pp
-    network_mb = allreduce_s(tokens / pp, arch, layers_stage, tp, hw.link_bytes_per_s, eff)
-    stage = smooth_roofline(compute_mb, memory_mb, eff.ridge_sharpness) + network_mb
-    stage = stage + eff.fixed_per_layer_s * layers_stage
-    period = pp * stage
-    p2p_link = np.where(n > SCALEUP_DOMAIN_CHIPS, eff.scaleout_bandwidth_bytes_per_s, hw.link_bytes_per_s)
-    p2p = eff.collective_latency_s + (tokens / pp) * arch.hidden_size * ACTIVATION_BYTES / (eff.link * p2p_link)
-    latency = period + (pp - 1.0) * p2p
-    return StepTime(period_s=period, latency_s=latency, compute_s=pp * compute_mb, memory_s=pp * memory_mb,
+    network_mb = _stage_network_s(hw, arch, tokens_mb, layers_stage, tp, eff)
+    stage = ops.total_s + network_mb + eff.fixed_per_layer_s * layers_stage
+    period = pp * stage * (1.0 + eff.pipeline_serving_imbalance * (pp - 1.0)) + eff.step_overhead_s
+    n = tp * pp
+    bandwidth, latency = _link(hw, n, eff)
+    p2p = latency + tokens_mb * arch.hidden_size * ACTIVATION_BYTES / bandwidth
+    latency_s = period + (pp - 1.0) * p2p
+    return StepTime(period_s=period, latency_s=latency_s, compute_s=pp * ops.compute_s, memory_s=pp * ops.memory_s,
                     network_s=pp * network_mb + (pp - 1.0) * p2p)
 
 
@@ -165,18 +259,21 @@ def chip_power_kw(hw: Hardware, step: StepTime, eff: Efficiency = DEFAULT_EFFICI
     u_n = np.clip(step.network_s / period, 0.0, 1.0)
     share = (eff.idle_power_fraction + eff.compute_power_fraction * u_c + eff.memory_power_fraction * u_m
              + eff.network_power_fraction * u_n)
-    return hw.tdp_kw * share
+    return hw.tdp_kw * np.minimum(share, 1.0)
 
 
 @dataclass(frozen=True)
 class ServingPoint:
-    """Steady-state serving of one (chip, model, precision, parallelism, batch) configuration."""
+    """Steady-state serving of one (chip, model, precision, parallelism, batch) configuration.
+
+    Latencies are p99 estimates, the percentile MLPerf and the service classes state their limits at."""
 
     tokens_per_s_per_chip: np.ndarray  # generated tokens
     tpot_s: np.ndarray
     ttft_s: np.ndarray
     fits: np.ndarray
     chip_power_kw: np.ndarray
+    peak_chip_power_kw: np.ndarray
 
 
 PREFILL_CHUNK_TOKENS = 8192.0
@@ -184,40 +281,58 @@ PREFILL_CHUNK_TOKENS = 8192.0
 
 
 def serving_point(hw: Hardware, arch: Architecture, weight_bytes, kv_bytes, tp, pp, batch, input_tokens,
-                  output_tokens, eff: Efficiency = DEFAULT_EFFICIENCY) -> ServingPoint:
+                  output_tokens, eff: Efficiency = DEFAULT_EFFICIENCY, input_p99_tokens=None,
+                  speculative_tokens=0.0, acceptance_rate=0.0) -> ServingPoint:
     """Best of two serving modes for ``batch`` decoding sequences on a TP x PP replica.
 
     Co-located: continuous batching with chunked prefill; each step decodes ``batch`` tokens and prefills
     batch x s_in / s_out prompt tokens, so prefill work lengthens TPOT. Disaggregated: replicas of the
     same shape do prefill only (``PREFILL_CHUNK_TOKENS`` per step) and hand the KV cache over; decode
     replicas run pure decode steps. Throughput counts the chip-time of both pools.
+
+    Speculative decoding (multi-token prediction or a draft head): each step verifies
+    ``speculative_tokens`` drafted tokens per sequence and keeps 1 + a + a^2 + ... + a^d of them
+    (acceptance rate a per drafted token, the standard i.i.d. estimate); drafting cost is taken as the
+    verification of the extra tokens (MTP heads are one layer deep).
     """
+    s_p99 = input_tokens if input_p99_tokens is None else input_p99_tokens
+    d = np.asarray(speculative_tokens, dtype=float)
+    a = np.asarray(acceptance_rate, dtype=float)
+    accepted = np.where(d > 0, (1.0 - a ** (d + 1.0)) / np.maximum(1.0 - a, 1e-9), 1.0)
+    accepted = np.where((d > 0) & (a >= 1.0), d + 1.0, accepted)
+    verified = batch * (1.0 + d)  # tokens each decode step pushes through the model
     decode_ctx = input_tokens + output_tokens / 2.0
     n = tp * pp
-    prefill_tokens = batch * input_tokens / output_tokens
-    mixed = forward_step(hw, arch, weight_bytes, kv_bytes, tp, pp, batch, prefill_tokens, decode_ctx,
+    prefill_tokens = batch * accepted * input_tokens / output_tokens
+    mixed = forward_step(hw, arch, weight_bytes, kv_bytes, tp, pp, verified, prefill_tokens, decode_ctx,
                          input_tokens / 2.0, eff)
-    first = forward_step(hw, arch, weight_bytes, kv_bytes, tp, pp, 0.0, input_tokens, 0.0, input_tokens / 2.0, eff)
-    decode = forward_step(hw, arch, weight_bytes, kv_bytes, tp, pp, batch, 0.0, decode_ctx, 0.0, eff)
+    first = forward_step(hw, arch, weight_bytes, kv_bytes, tp, pp, 0.0, s_p99, 0.0, s_p99 / 2.0, eff)
+    decode = forward_step(hw, arch, weight_bytes, kv_bytes, tp, pp, verified, 0.0, decode_ctx, 0.0, eff)
     chunk = forward_step(hw, arch, weight_bytes, kv_bytes, tp, pp, 0.0, PREFILL_CHUNK_TOKENS, 0.0,
                          input_tokens / 2.0, eff)
-    colocated_rate = batch / (mixed.period_s * n)
-    chip_s_per_token = n * decode.period_s / batch + n * chunk.period_s / PREFILL_CHUNK_TOKENS * (
+    colocated_rate = batch * accepted / (mixed.period_s * n)
+    chip_s_per_token = n * decode.period_s / (batch * accepted) + n * chunk.period_s / PREFILL_CHUNK_TOKENS * (
         input_tokens / output_tokens)
     disaggregated_rate = 1.0 / chip_s_per_token
     use_split = disaggregated_rate > colocated_rate
     needed = memory_needed_bytes_per_chip(arch, weight_bytes, kv_bytes, tp, pp, batch, decode_ctx,
-                                          np.where(use_split, np.maximum(batch, PREFILL_CHUNK_TOKENS),
-                                                   batch + prefill_tokens))
-    decode_share = n * decode.period_s / batch / chip_s_per_token
-    split_power = (decode_share * chip_power_kw(hw, decode, eff)
-                   + (1.0 - decode_share) * chip_power_kw(hw, chunk, eff))
+                                          np.where(use_split, np.maximum(verified, PREFILL_CHUNK_TOKENS),
+                                                   verified + prefill_tokens))
+    decode_share = n * decode.period_s / (batch * accepted) / chip_s_per_token
+    decode_kw, chunk_kw, mixed_kw = (chip_power_kw(hw, s, eff) for s in (decode, chunk, mixed))
+    split_power = decode_share * decode_kw + (1.0 - decode_share) * chunk_kw
+    # p99 TPOT: the per-query mean step interval with the tail of step lengths; p99 TTFT: the prefill of a p99
+    # prompt after waiting for the step in progress (co-located) or behind the prefill queue (disaggregated).
+    tpot = np.where(use_split, decode.latency_s, mixed.latency_s) * eff.tpot_tail_factor / accepted
+    ttft = first.latency_s + np.where(use_split, chunk.period_s, mixed.period_s)
     return ServingPoint(
         tokens_per_s_per_chip=np.where(use_split, disaggregated_rate, colocated_rate),
-        tpot_s=np.where(use_split, decode.latency_s, mixed.latency_s),
-        ttft_s=first.latency_s + np.where(use_split, first.latency_s, mixed.latency_s),
+        tpot_s=tpot,
+        ttft_s=ttft,
         fits=fits(hw, needed, eff),
-        chip_power_kw=np.where(use_split, split_power, chip_power_kw(hw, mixed, eff)),
+        chip_power_kw=np.where(use_split, split_power, mixed_kw),
+        peak_chip_power_kw=np.maximum(np.where(use_split, np.maximum(decode_kw, chunk_kw), mixed_kw),
+                                      chip_power_kw(hw, first, eff)),
     )
 
 
@@ -226,38 +341,3 @@ def decode_tokens_per_s(hw: Hardware, arch: Architecture, weight_bytes, kv_bytes
     """Pure decode (no prefill) tokens/s per replica at ``batch`` sequences of mean ``context``."""
     step = forward_step(hw, arch, weight_bytes, kv_bytes, tp, pp, batch, 0.0, context, 0.0, eff)
     return batch / step.period_s
-
-
-@dataclass(frozen=True)
-class TrainingPoint:
-    model_flops_per_s_per_chip: np.ndarray
-    mfu: np.ndarray
-    tokens_per_s_per_chip: np.ndarray
-
-
-def training_flops_per_token(arch: Architecture, seq_len):
-    """PaLM convention: 6 N + 12 L H d_h s (forward + backward, attention over the full sequence)."""
-    return 6.0 * arch.active_params + 3.0 * arch.attn_prefill_flops_per_ctx * seq_len
-
-
-def training_point(hw: Hardware, arch: Architecture, tp, pp, dp, seq_len, global_batch_tokens, cp=1,
-                   interleave=None, eff: Efficiency = DEFAULT_EFFICIENCY) -> TrainingPoint:
-    """3D-parallel BF16 training step (interleaved 1F1B pipeline, micro-batch of one sequence).
-
-    Stage time per micro-batch = (dense GEMMs at ``compute`` + attention at ``attention_compute``)
-    x (1 + non-GEMM overhead) + four exposed TP collectives per layer; the pipeline bubble adds
-    (pp - 1)/v stage times per step. Context-parallel ring exchanges are assumed overlapped.
-    """
-    v = eff.pipeline_interleave if interleave is None else interleave
-    microbatches = global_batch_tokens / (dp * seq_len)
-    tokens_mb = seq_len / cp  # tokens one chip's stage handles per micro-batch
-    dense = 6.0 * arch.active_params * tokens_mb / (pp * tp * eff.compute * hw.peak_flops)
-    attention = 3.0 * arch.attn_prefill_flops_per_ctx * seq_len * tokens_mb / (
-        pp * tp * eff.attention_compute * hw.peak_flops)
-    comm = 2.0 * allreduce_s(tokens_mb, arch, arch.layers / pp, tp, hw.link_bytes_per_s, eff)
-    stage = (dense + attention) * (1.0 + eff.train_nongemm_overhead) + comm
-    step = stage * (microbatches + (pp - 1.0) / v) / eff.train_system
-    tokens_per_chip = microbatches * seq_len / (tp * pp * cp)
-    model_flops = tokens_per_chip * training_flops_per_token(arch, seq_len) / step
-    return TrainingPoint(model_flops_per_s_per_chip=model_flops, mfu=model_flops / hw.peak_flops,
-                         tokens_per_s_per_chip=tokens_per_chip / step)

@@ -14,7 +14,7 @@ import numpy as np
 from planner.roofline.efficiency import DEFAULT_EFFICIENCY, Efficiency
 from planner.roofline.kernel import Architecture, Hardware, serving_point
 
-TENSOR_PARALLEL = np.array([1, 2, 4, 8, 16])
+TENSOR_PARALLEL = np.array([1, 2, 4, 8, 16, 32, 64])
 PIPELINE_PARALLEL = np.array([1, 2, 4, 8])
 BATCH_SIZES = np.unique(np.round(np.geomspace(1, 8192, 53)))  # 2^(1/4) steps
 MAX_REPLICA_CHIPS = 64
@@ -30,6 +30,7 @@ class BestServing:
     tpot_s: np.ndarray
     ttft_s: np.ndarray
     chip_power_kw: np.ndarray
+    peak_chip_power_kw: np.ndarray
 
 
 def _expand(obj, extra: int):
@@ -42,18 +43,22 @@ def _expand(obj, extra: int):
 
 def best_serving(hw: Hardware, arch: Architecture, weight_bytes, kv_bytes, input_tokens, output_tokens,
                  ttft_s, tpot_s, max_replica_chips=MAX_REPLICA_CHIPS,
-                 eff: Efficiency = DEFAULT_EFFICIENCY) -> BestServing:
-    """The throughput-maximising (TP, PP, batch) per leading index under memory and latency limits.
+                 eff: Efficiency = DEFAULT_EFFICIENCY, input_p99_tokens=None, speculative_tokens=0.0,
+                 acceptance_rate=0.0) -> BestServing:
+    """The throughput-maximising (TP, PP, batch) per leading index under memory and p99 latency limits.
 
-    ``max_replica_chips`` caps TP x PP (e.g. a measured system's accelerator count)."""
+    ``max_replica_chips`` caps TP x PP (e.g. a measured system's accelerator count). MoE layers shard their
+    experts over the TP group (expert parallelism, EP = TP) with all-to-all dispatch and combine."""
     hw3, arch3 = _expand(hw, 3), _expand(arch, 3)
-    wb, kvb, s_in, s_out, ttft, tpot, cap = (_expand(x, 3) for x in (weight_bytes, kv_bytes, input_tokens,
-                                                                        output_tokens, ttft_s, tpot_s,
-                                                                        max_replica_chips))
+    p99 = input_tokens if input_p99_tokens is None else input_p99_tokens
+    wb, kvb, s_in, s_out, ttft, tpot, cap, s99, spec, acc = (
+        _expand(x, 3) for x in (weight_bytes, kv_bytes, input_tokens, output_tokens, ttft_s, tpot_s,
+                                max_replica_chips, p99, speculative_tokens, acceptance_rate))
     tp = TENSOR_PARALLEL.reshape(-1, 1, 1).astype(float)
     pp = PIPELINE_PARALLEL.reshape(1, -1, 1).astype(float)
     batch = BATCH_SIZES.reshape(1, 1, -1)
-    point = serving_point(hw3, arch3, wb, kvb, tp, pp, batch, s_in, s_out, eff)
+    point = serving_point(hw3, arch3, wb, kvb, tp, pp, batch, s_in, s_out, eff, input_p99_tokens=s99,
+                          speculative_tokens=spec, acceptance_rate=acc)
     allowed = (tp <= eff.max_tensor_parallel) & (tp * pp <= np.minimum(cap, MAX_REPLICA_CHIPS))
     ok = point.fits & (point.tpot_s <= tpot) & (point.ttft_s <= ttft) & allowed
     score = np.where(ok, point.tokens_per_s_per_chip, 0.0)
@@ -76,4 +81,5 @@ def best_serving(hw: Hardware, arch: Architecture, weight_bytes, kv_bytes, input
         tpot_s=np.where(found, pick(point.tpot_s), np.nan),
         ttft_s=np.where(found, pick(point.ttft_s), np.nan),
         chip_power_kw=np.where(found, pick(point.chip_power_kw), np.nan),
+        peak_chip_power_kw=np.where(found, pick(point.peak_chip_power_kw), np.nan),
     )
