@@ -103,10 +103,9 @@ def _class_rows(chips, profile: WorkloadProfile, cards: dict[str, ModelCard], ef
     arch = Architecture.from_cards([cards[m] for m in names], (1, -1))
     wb = np.array([BYTES_PER_ELEMENT[p] for p in weights]).reshape(-1, 1)
     kvb = np.array([BYTES_PER_ELEMENT[p] for p in kv]).reshape(-1, 1)
-    spec = getattr(profile, "speculative_tokens", 0.0)
-    acceptance = getattr(profile, "acceptance_rate", 0.0)
     best = best_serving(hw, arch, wb, kvb, profile.input_tokens, profile.generated_tokens, profile.ttft_s,
-                        profile.tpot_s, eff=eff, speculative_tokens=spec, acceptance_rate=acceptance)
+                        profile.tpot_s, eff=eff, speculative_tokens=profile.speculative_tokens,
+                        acceptance_rate=profile.acceptance_rate)
     load = eff.server_load_factor if profile.online else 1.0
     rate = np.nan_to_num(best.tokens_per_s_per_chip) * load  # (chips, models)
     feasible = np.all(rate > 0, axis=1)

@@ -111,9 +111,12 @@ class StepTime:
 def smooth_roofline(compute_s, memory_s, sharpness: float):
     """(t_c^k + t_m^k)^(1/k): equals the hard max far from the ridge, 2^(1/k) x max at it."""
     hi = np.maximum(compute_s, memory_s)
-    safe = np.where(hi > 0, hi, 1.0)
-    ratio_c, ratio_m = compute_s / safe, memory_s / safe
-    return hi * (ratio_c**sharpness + ratio_m**sharpness) ** (1.0 / sharpness)
+    lo = np.minimum(compute_s, memory_s)
+    ratio = lo / (hi + 1e-300)  # one power of the smaller share: hi (1 + r^k)^(1/k); 0 where both are 0
+    if sharpness == 4.0:  # the default: two square roots instead of two fractional powers (kernel speed)
+        square = ratio * ratio
+        return hi * np.sqrt(np.sqrt(1.0 + square * square))
+    return hi * (1.0 + ratio**sharpness) ** (1.0 / sharpness)
 
 
 def _or(value, default):
@@ -127,8 +130,8 @@ def gemm_efficiency(hw: Hardware, eff: Efficiency):
 
 def touched_params(arch: Architecture, tokens):
     """Expected parameters one step reads: always-touched + distinct experts hit by ``tokens`` tokens."""
-    miss = np.power(1.0 - arch.top_k / arch.experts, tokens)
-    hit_experts = arch.experts * (1.0 - miss)
+    log_miss = np.log1p(-np.minimum(arch.top_k / arch.experts, 1.0 - 1e-12))  # per model: cheap
+    hit_experts = arch.experts * -np.expm1(tokens * log_miss)  # E (1 - (1 - k/E)^tokens)
     return arch.always_touched_params + arch.moe_layers * hit_experts * arch.expert_params
 
 
@@ -138,9 +141,11 @@ def expert_imbalance(arch: Architecture, tokens, ep, eff: Efficiency):
     Routed copies per rank are a sum of Poisson counts (mean m = tokens x k / ep); the largest of ep ranks sits
     about sqrt(2 ln ep) standard deviations above the mean, and real routers add a skew over uniform routing
     (``Efficiency.expert_skew``)."""
-    mean = np.maximum(tokens * arch.top_k / np.maximum(ep, 1.0), 1e-9)
-    spread = np.sqrt(2.0 * np.log(np.maximum(ep, 1.0))) / np.sqrt(mean)
-    return np.where(arch.is_moe, (1.0 + np.minimum(spread, ep - 1.0)) * (1.0 + eff.expert_skew * (ep > 1)), 1.0)
+    ranks = np.maximum(ep, 1.0)
+    scale = np.sqrt(2.0 * np.log(ranks) * ranks / arch.top_k)  # small shape (models x TP)
+    spread = scale / np.sqrt(np.maximum(tokens, 1e-9))
+    skew = 1.0 + eff.expert_skew * (ep > 1)
+    return np.where(arch.is_moe, (1.0 + np.minimum(spread, ep - 1.0)) * skew, 1.0)
 
 
 def _link(hw: Hardware, group, eff: Efficiency):

@@ -1,9 +1,10 @@
 """Workload profiles per service class (``data/workloads/service_classes.yaml``).
 
 A profile says what a request of the class looks like (input tokens, visible output tokens, hidden reasoning
-tokens per visible token), the latency targets it is served under (TTFT, TPOT), the weight precision, and
-which models serve it in what share. Tokens counted by the demand forecast are generated tokens, with the one
-definition of reasoning shared with the demand (``planner.demand.tokens``):
+tokens per visible token), the latency targets it is served under (TTFT, TPOT: read as p99 limits, the
+percentile MLPerf states them at), the weight precision, optional speculative decoding (``speculative_tokens``,
+``acceptance_rate``), and which models serve it in what share. Tokens counted by the demand forecast are
+generated tokens, with the one definition of reasoning shared with the demand (``planner.demand.tokens``):
 ``generated_tokens = output_tokens x (1 + reasoning_tokens_per_visible_token)``.
 """
 
@@ -37,6 +38,10 @@ class WorkloadProfile:
     online: bool = True
     """Online classes see random arrivals and keep latency headroom (``Efficiency.server_load_factor``)."""
     description: str = ""
+    speculative_tokens: float = 0.0
+    """Drafted tokens verified per decode step (multi-token prediction or a draft model); 0 = off."""
+    acceptance_rate: float = 0.0
+    """Probability that each drafted token is accepted (i.i.d. estimate), in [0, 1)."""
 
     @property
     def generated_tokens(self) -> float:
@@ -91,11 +96,24 @@ def parse_workload(name: str, raw: object, file: str, known_models: set[str]) ->
     shares = [s for s in mix.values() if isinstance(s, (int, float))]
     if shares and abs(sum(shares) - 1.0) > 1e-6:
         problems.append(Problem(file, f"{name}.model_mix", "shares must sum to 1", sum(shares)))
+    speculative = _speculative(raw, name, file, problems)
     if problems:
         raise DataError(problems, f"invalid workload profile {name!r} in {file}")
     return WorkloadProfile(name=name, **{k: float(values[k]) for k in _NUMBERS}, precision=precision,
                            model_mix={m: float(s) for m, s in mix.items()}, online=bool(raw.get("online", True)),
-                           description=str(raw.get("description", "")))
+                           description=str(raw.get("description", "")), **speculative)
+
+
+def _speculative(raw: dict, name: str, file: str, problems: list[Problem]) -> dict:
+    """Optional speculative-decoding option: ``speculative_tokens`` >= 0 and ``acceptance_rate`` in [0, 1)."""
+    tokens, rate = raw.get("speculative_tokens", 0.0), raw.get("acceptance_rate", 0.0)
+    if isinstance(tokens, bool) or not isinstance(tokens, (int, float)) or tokens < 0:
+        problems.append(Problem(file, f"{name}.speculative_tokens", "must be a number >= 0", tokens))
+        tokens = 0.0
+    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate < 1:
+        problems.append(Problem(file, f"{name}.acceptance_rate", "must be in [0, 1)", rate))
+        rate = 0.0
+    return {"speculative_tokens": float(tokens), "acceptance_rate": float(rate)}
 
 
 def load_workloads(names: Iterable[str] | None = None) -> dict[str, WorkloadProfile]:

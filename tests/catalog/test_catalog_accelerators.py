@@ -71,7 +71,7 @@ def test_load_returns_an_independent_copy(catalog):
 
 @pytest.mark.parametrize(("name", "chip"), [
     ("H100 SXM", "H100-SXM"), ("H100 SXM5 80GB", "H100-SXM"), ("NVIDIA H100 SXM5 80GB", "H100-SXM"),
-    ("h100-sxm", "H100-SXM"), ("H200 SXM", "H200-SXM"), ("GH200", "H200-SXM"), ("MI300X", "MI300X"),
+    ("h100-sxm", "H100-SXM"), ("H200 SXM", "H200-SXM"), ("GH200", "GH200-144GB"), ("MI300X", "MI300X"),
     ("Gaudi 3", "Gaudi3"), ("A100 SXM 80GB", "A100-SXM"), ("H200 NVL", "H200-NVL"), ("GB200", "GB200"),
     ("GB300", "GB300"), ("MI325X", "MI325X"), ("MI355X", "MI355X"), ("L40S", "L40S"), ("ironwood", "TPU-v7"),
 ])

@@ -67,3 +67,18 @@ def test_bad_workload_reports_every_problem():
 def test_unknown_service_class():
     with pytest.raises(DataError):
         load_workloads(["nightly"])
+
+
+def test_speculative_decoding_is_an_optional_validated_workload_option():
+    base = {"input_tokens": 100, "output_tokens": 50, "reasoning_tokens_per_visible_token": 0, "ttft_s": 1,
+            "tpot_s": 0.05, "precision": "fp8", "model_mix": {"Llama-3.1-8B": 1.0}}
+    plain = parse_workload("x", base, "f.yaml", set(list_model_cards()))
+    assert plain.speculative_tokens == 0 and plain.acceptance_rate == 0
+    spec = parse_workload("x", {**base, "speculative_tokens": 2, "acceptance_rate": 0.7}, "f.yaml",
+                          set(list_model_cards()))
+    assert spec.speculative_tokens == 2 and spec.acceptance_rate == 0.7
+    with pytest.raises(DataError) as error:
+        parse_workload("x", {**base, "speculative_tokens": -1, "acceptance_rate": 1.5}, "f.yaml",
+                       set(list_model_cards()))
+    paths = {p.key_path for p in error.value.problems}
+    assert paths == {"x.speculative_tokens", "x.acceptance_rate"}
