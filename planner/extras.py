@@ -11,6 +11,7 @@ EXTRA_MODULES = {
     "parquet": ("pyarrow",),
     "plot": ("matplotlib",),
     "report": ("jinja2", "matplotlib"),
+    "pdf": ("weasyprint", "jinja2", "matplotlib"),
     "sweep": ("dask", "distributed"),
     "notebooks": ("nbclient", "nbformat"),
     "netcdf": ("xarray", "netCDF4"),

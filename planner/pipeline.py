@@ -164,6 +164,21 @@ def _policy_summary(prepared: Prepared) -> dict:
             "tpp_cap": prepared.inputs.policy.tpp_cap}
 
 
+def _regions_summary(prepared: Prepared) -> list[dict]:
+    """Where each demand region is and how many people it holds, for maps and reports downstream."""
+    regions = prepared.regions
+    return [{"region": str(name), "lat": float(row.lat), "lon": float(row.lon), "population": int(row.population)}
+            for name, row in regions.iterrows()]
+
+
+def _chip_policy_summary(prepared: Prepared) -> dict[str, dict]:
+    """Per purchasable chip: TPP, export-control status and whether it counts against the national cap."""
+    chips = prepared.inputs.chips
+    columns = {"tpp": float, "status": str, "is_uncontrolled": bool, "counts_against_cap": bool}
+    return {str(chip): {name: cast(row[name]) for name, cast in columns.items() if name in row.index}
+            for chip, row in chips.iterrows()}
+
+
 def package_versions() -> dict[str, str]:
     versions = {"python": platform.python_version()}
     for name in VERSIONED_PACKAGES:
@@ -193,7 +208,8 @@ def solve_prepared(prepared: Prepared, options: SolveOptions | None = None, prog
         outcome = solve(model, options, start=siting_start, progress=solver_progress)
     with timer.stage("extract"):
         metadata = {"versions": package_versions(), "solver": outcome.solver, "solver_options": options.as_dict(),
-                    "problem_size": problem_size(model), "policy": _policy_summary(prepared)}
+                    "problem_size": problem_size(model), "policy": _policy_summary(prepared),
+                    "regions": _regions_summary(prepared), "chip_policy": _chip_policy_summary(prepared)}
         result = expand_plan(extract(model, reduction.inputs, outcome, prepared.scenario_hash, metadata),
                              reduction, prepared.inputs)
     with timer.stage("verify"):

@@ -13,4 +13,5 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "chips": ("planner.commands.chips", "chips", "The accelerator catalog with TPP, performance density, export class, status and price multiplier."),
     "roofline": ("planner.commands.roofline", "roofline", "Throughput coefficients per (chip, service class) from the roofline kernel."),
     "demand": ("planner.commands.demand", "demand", "Forecast inference demand (M tokens/s at peak, generated tokens) and training compute of SCENARIO."),
+    "report": ("planner.commands.report", "report", "Write the siting report of the plan in PLAN_DIR: summary, map, tables, charts and assumptions."),
 }

@@ -28,16 +28,21 @@ SCENARIO_HELP = "Scenario YAML file or shipped scenario name (india, great-brita
 @click.option("--format", "table_format", type=click.Choice(["csv", "parquet"]), default="csv",
               show_default=True, help="Table file format.")
 @click.option("--solver-log", is_flag=True, help="Show HiGHS's log on stderr.")
+@click.option("--report", "with_report", is_flag=True,
+              help="Also write the siting report (report.html in the plan folder; needs the 'report' extra).")
 @user_errors_exit_2
 def solve(scenario: str | None, out_dir: Path | None, time_limit_s: float | None, mip_gap: float | None,
-          overrides: tuple[str, ...], table_format: str, solver_log: bool) -> None:
+          overrides: tuple[str, ...], table_format: str, solver_log: bool, with_report: bool) -> None:
     """Solve SCENARIO into a checked plan, print its summary and write it to --out."""
     from planner.commands._live import LiveProgress
     from planner.pipeline import plan
+    from planner.report.scenario_source import METADATA_KEY, capture
     from planner.solve import SolveOptions
 
     if table_format == "parquet":
         require_extra("parquet", "--format parquet")
+    if with_report:
+        require_extra("report", "--report")
     loaded = load_scenario(scenario, overrides)
     target_dir = out_dir or Path("out") / loaded.name
     check_writable_dir(target_dir.resolve().parent)
@@ -47,12 +52,17 @@ def solve(scenario: str | None, out_dir: Path | None, time_limit_s: float | None
     click.echo(f"Planning '{loaded.name}' ({loaded.country_iso3}, {loaded.year})", err=True)
     with LiveProgress() as live:
         result = plan(loaded, options, progress=live.stage, solver_progress=live.solver)
+    result.metadata[METADATA_KEY] = capture(scenario, overrides).as_metadata()
     target = result.to_dir(target_dir, table_format)
     click.echo(result.summary())
     verification = result.metadata.get("verification", {})
     if verification and not verification.get("ok", True):
         click.echo("\nINDEPENDENT VERIFICATION FAILED:\n  " + "\n  ".join(verification["violations"]), err=True)
     click.echo(f"\nWrote {target}/plan.json and tables ({table_format}).")
+    if with_report:
+        from planner.report import write_report
+
+        click.echo(f"Wrote {write_report(result, target / 'report.html')}")
     if not result.has_solution:
         sys.exit(1)
 
