@@ -163,8 +163,14 @@ def national_map(*, country_iso3: str, title: str, regions: pd.DataFrame | None,
         segments = np.stack([np.c_[x0, y0], np.c_[x1, y1]], axis=1)
         loading = drawn["loading_share"].to_numpy(float)
         idle = ~np.isfinite(loading) | (loading < IDLE_LINE_SHARE)
+        idle_style = {"colors": "#7d7d7d", "linewidths": 1.3, "linestyles": "--"} if grid.is_zonal else \
+            {"colors": "#b9b9b9", "linewidths": 0.5}
         if idle.any():
-            ax.add_collection(LineCollection(segments[idle], colors="#b9b9b9", linewidths=0.5, zorder=2))
+            ax.add_collection(LineCollection(segments[idle], zorder=2, **idle_style))
+        handles.append(Line2D([], [], color=idle_style["colors"], linewidth=idle_style["linewidths"],
+                              linestyle=idle_style.get("linestyles", "-"),
+                              label=("grid corridor between zones" if grid.is_zonal else "grid line")
+                              + f" (grey: new flow under {IDLE_LINE_SHARE:.0%} of headroom)"))
         if (~idle).any():
             order = np.argsort(loading[~idle])
             collection = LineCollection(segments[~idle][order], array=np.clip(loading[~idle][order], 0, 1) * 100,
