@@ -97,7 +97,7 @@ def _status_label(policy: dict) -> str:
 def fleet_by_site_table(fleet: pd.DataFrame, sites: pd.DataFrame) -> Table:
     if fleet.empty:
         return _table("Chips per site", [], [])
-    pivot = fleet.pivot_table(index="site", columns="chip", values="chips", aggfunc="sum", fill_value=0.0)
+    pivot = fleet.pivot_table(index="site", columns="chip", values="chips", aggfunc="sum", fill_value=0)
     pivot = pivot.reindex([s for s in open_sites(sites).index if s in pivot.index])
     columns = list(pivot.columns)
     rows = [[site, *[units.count(v) if v else "-" for v in row]] for site, row in pivot.iterrows()]

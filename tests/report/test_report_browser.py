@@ -13,7 +13,7 @@ import pytest
 from planner.report import units
 from planner.results import Plan
 
-pytestmark = pytest.mark.solver
+pytestmark = [pytest.mark.solver, pytest.mark.slow]
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 OFFLINE = ["--headless", "--no-sandbox", "--disable-gpu", "--proxy-server=127.0.0.1:9",

@@ -13,13 +13,11 @@ from click.testing import CliRunner
 
 from planner.cli import cli
 from planner.report import build_report, units
-from planner.report.assumptions import scenario_values
-from planner.report.scenario_source import capture
 from planner.report.summary import money_and_penalties
 from planner.results import Plan
 from planner.resources import scenarios_dir
 
-pytestmark = pytest.mark.solver
+pytestmark = [pytest.mark.solver, pytest.mark.slow]
 
 RESOURCE = re.compile(r"""(?:\bsrc|\bhref|\bsrcset|\baction|\bposter|\bdata)\s*=\s*["']?\s*([^"'\s>]+)|url\(\s*["']?([^"')]+)|@import""",
                       re.IGNORECASE)
@@ -129,27 +127,6 @@ def test_appendix_lists_every_labelled_scenario_number_with_its_note(solved_dirs
                 assert note in html, line
 
 
-def test_scenario_values_follow_the_merge_and_overrides():
-    rows = {r.key: r for r in scenario_values(capture("great-britain", ["demand.agents_per_capita=2.5"]))}
-    assert rows["regions.count"].origin == "great-britain.yaml" and rows["regions.count"].value == "12"
-    assert rows["regions.method"].origin == "base.yaml" and rows["regions.method"].kind == "assumption"
-    assert rows["demand.agents_per_capita"].origin == "--set" and rows["demand.agents_per_capita"].value == "2.5"
-    assert rows["costs.energy_usd_per_mwh"].note.startswith("source: Ember GB wholesale")
-    assert rows["sites.Belfast"].kind == "source" and "100 MW" in rows["sites.Belfast"].note
-    assert rows["description"].note == ""  # a block of text has no comment of its own
-    assert not [r for r in rows.values() if r.kind == "unlabelled"]
-
-
-def test_schema_defaults_are_listed_as_such(plans):
-    from planner.report.scenario_source import rebuild
-
-    source = capture("india")
-    rows = scenario_values(source, rebuild(source).model_dump(mode="json"))
-    defaults = {r.key for r in rows if r.kind == "default"}
-    assert "regions.seed" in defaults and "regions.count" not in defaults
-    assert len({r.key for r in rows}) == len(rows)
-
-
 def test_report_command_writes_html_and_explains_missing_pdf_extra(solved_dirs, tmp_path, monkeypatch):
     out = tmp_path / "r.html"
     result = CliRunner().invoke(cli, ["report", str(solved_dirs["india"]), "--out", str(out)])
@@ -160,13 +137,6 @@ def test_report_command_writes_html_and_explains_missing_pdf_extra(solved_dirs, 
     assert result.exit_code == 2
     assert "pip install 'planner[pdf]'" in result.output
     assert not (tmp_path / "p.html").exists()  # nothing half-written
-
-
-def test_report_command_rejects_a_folder_without_a_plan(tmp_path):
-    result = CliRunner().invoke(cli, ["report", str(tmp_path)])
-    assert result.exit_code == 2
-    assert "not a plan folder" in result.output
-    assert "Traceback" not in result.output
 
 
 def test_plan_json_carries_what_the_report_needs(solved_dirs):
