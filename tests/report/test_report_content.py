@@ -146,3 +146,11 @@ def test_plan_json_carries_what_the_report_needs(solved_dirs):
     assert len(document["regions"]) == 4 and {"region", "lat", "lon", "population"} <= set(document["regions"][0])
     fleet_chips = set(pd.read_csv(solved_dirs["great-britain"] / "fleet.csv")["chip"])
     assert fleet_chips <= set(document["chip_policy"])
+
+
+def test_pdf_is_written_when_weasyprint_is_installed(solved_dirs, tmp_path):
+    pytest.importorskip("weasyprint", reason="the pdf extra (WeasyPrint) is not installed")
+    out = tmp_path / "r.html"
+    result = CliRunner().invoke(cli, ["report", str(solved_dirs["great-britain"]), "--out", str(out), "--pdf"])
+    assert result.exit_code == 0, result.output
+    assert out.with_suffix(".pdf").read_bytes().startswith(b"%PDF-")
