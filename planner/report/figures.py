@@ -31,7 +31,7 @@ def figure(width_in: float, height_in: float):
 def to_data_uri(fig) -> str:
     """PNG of ``fig`` as a ``data:`` URI, so the HTML carries its images inline."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI)
+    fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})  # no URL inside the image either
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 

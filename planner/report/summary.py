@@ -198,22 +198,49 @@ def _binding_from_plan(plan, top: int = 5) -> list[str]:
     return [f"Binding constraints reported by the solver: {_list(names)}{more}."]
 
 
-def assumption_sentences(scenario, policy: dict | None = None) -> list[str]:
-    """The few assumptions that move the plan most, read from the validated scenario (and the rule pack the
-    plan resolved, ``policy`` metadata)."""
-    if scenario is None:
-        return []
-    d, c = scenario.demand, scenario.costs
+def _demand_sentence(scenario) -> str:
+    from planner.demand.curves import adoption_share, agents_per_adopter_at
+
+    year, d = scenario.year, scenario.demand
+    adoption = adoption_share(year, year, d)
+    agents = agents_per_adopter_at(year + 0.5, year, d)
+    return (f"Demand: {adoption:.0%} of people use AI services in {year}, with {agents:.2g} AI agent(s) per user "
+            f"(growing {d.agents_growth_per_year:.0%} a year).")
+
+
+def _budgets_sentence(scenario) -> str:
     classes = ", ".join(f"{q} {cfg.rtt_budget_ms:g} ms" for q, cfg in scenario.service_classes.items())
-    out = [f"Demand: {d.adoption_share:.0%} of people use AI assistants in {scenario.year}, with "
-           f"{d.agents_per_capita:g} AI agent(s) per user.",
-           f"Round-trip budgets: {classes}.",
-           f"Money: {c.discount_rate:.0%} discount rate; buildings at {units.money(c.building_capex_usd_per_mw)} per MW; "
-           f"unserved tokens priced at {c.unmet_penalty_usd_per_mtok:g} USD per million."]
-    if c.energy_usd_per_mwh is not None:
-        out.append(f"Electricity at {c.energy_usd_per_mwh:g} USD/MWh.")
+    return f"Round-trip budgets: {classes}."
+
+
+def _money_sentence(scenario) -> str:
+    c = scenario.costs
+    return (f"Money: {c.discount_rate:.0%} discount rate; buildings at {units.money(c.building_capex_usd_per_mw)} "
+            f"per MW; electricity at {c.energy_usd_per_mwh:g} USD/MWh; unserved tokens priced at "
+            f"{c.unmet_penalty_usd_per_mtok:g} USD per million.")
+
+
+def _policy_sentence(scenario, policy: dict | None) -> str:
     pack = (policy or {}).get("pack") or scenario.policy.rules or "in force"
     cap = (policy or {}).get("tpp_cap")
     cap_text = f"a national cap of {units.tpp(cap)}" if cap else "no national TPP cap"
-    out.append(f"Export rules: US rule pack '{pack}' in force on {scenario.effective_policy_date}, {cap_text}.")
+    return f"Export rules: US rule pack '{pack}' in force on {scenario.effective_policy_date}, {cap_text}."
+
+
+def assumption_sentences(scenario, policy: dict | None = None) -> list[str]:
+    """The few assumptions that move the plan most, read from the validated scenario (and the rule pack the
+    plan resolved, ``policy`` metadata). A sentence whose fields the scenario lacks (an older or newer schema)
+    is left out; appendix A lists every value regardless."""
+    if scenario is None:
+        return []
+    out = []
+    for sentence in (_demand_sentence, _budgets_sentence, _money_sentence):
+        try:
+            out.append(sentence(scenario))
+        except (AttributeError, TypeError, ValueError, ImportError):
+            continue
+    try:
+        out.append(_policy_sentence(scenario, policy))
+    except (AttributeError, TypeError, ValueError):
+        pass
     return out
