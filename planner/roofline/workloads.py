@@ -59,7 +59,6 @@ class WorkloadProfile:
         return self.input_tokens / self.output_tokens
 
 
-_POSITIVE = ("input_tokens", "output_tokens", "ttft_s", "tpot_s")
 _REASONING = "reasoning_tokens_per_visible_token"
 _NUMBERS = ("input_tokens", "output_tokens", _REASONING, "ttft_s", "tpot_s")
 
@@ -72,11 +71,14 @@ def parse_workload(name: str, raw: object, file: str, known_models: set[str]) ->
     values = {}
     for key in _NUMBERS:
         value = raw.get(key)
-        least, expected = (0.0, "a number >= 0 (hidden reasoning tokens per visible output token)") \
-            if key == _REASONING else (None, "a positive number")
         number = not isinstance(value, bool) and isinstance(value, (int, float))
-        if not number or (value < least if least is not None else not value > 0):
-            problems.append(Problem(file, f"{name}.{key}", f"must be {expected}", value))
+        if key == _REASONING and (not number or value < 0):
+            hint = (f" (reasoning_multiplier {raw['reasoning_multiplier']} is 1 + that: give "
+                    f"{_REASONING} instead)" if "reasoning_multiplier" in raw else "")
+            problems.append(Problem(file, f"{name}.{key}", "must be a number >= 0, hidden reasoning tokens per "
+                                    f"visible output token{hint}", value))
+        elif key != _REASONING and (not number or not value > 0):
+            problems.append(Problem(file, f"{name}.{key}", "must be a positive number", value))
         values[key] = value
     try:
         precision = Precision(str(raw.get("precision")).lower())

@@ -62,3 +62,17 @@ def test_explicit_class_figures_override_the_profile(gb, gb_regions):
     assert (shape.reasoning_tokens_per_visible_token, shape.input_tokens_per_output_token) == (0.0, 3.0)
     row = forecast(plain, gb_regions, years=[2025]).query("service_class == 'agentic'").sum(numeric_only=True)
     assert row["input_tokens_per_s_mean"] == pytest.approx(3.0 * row["tokens_per_s_mean"], rel=1e-12)
+
+
+def test_a_profile_with_the_old_multiplier_is_told_the_new_field():
+    from planner.errors import DataError
+    from planner.roofline.workloads import parse_workload
+
+    raw = {"input_tokens": 100, "output_tokens": 10, "reasoning_multiplier": 2.0, "ttft_s": 1, "tpot_s": 0.1,
+           "precision": "fp8", "model_mix": {"Llama-3.1-8B": 1.0}}
+    with pytest.raises(DataError) as raised:
+        parse_workload("w", raw, "f.yaml", {"Llama-3.1-8B"})
+    problem = next(p for p in raised.value.problems if p.key_path == "w.reasoning_tokens_per_visible_token")
+    assert "1 + that" in problem.message
+    good = parse_workload("w", {**raw, "reasoning_tokens_per_visible_token": 1.0}, "f.yaml", {"Llama-3.1-8B"})
+    assert good.generated_tokens == 20.0 and good.input_tokens_per_output_token == 10.0
