@@ -14,4 +14,5 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "roofline": ("planner.commands.roofline", "roofline", "Throughput coefficients per (chip, service class) from the roofline kernel."),
     "demand": ("planner.commands.demand", "demand", "Forecast inference demand (M tokens/s at peak, generated tokens) and training compute of SCENARIO."),
     "report": ("planner.commands.report", "report", "Write the siting report of the plan in PLAN_DIR: summary, map, tables, charts and assumptions."),
+    "init": ("planner.commands.init", "init", "Write a scenario for COUNTRY (ISO3 code or name) filled from the shipped data."),
 }

@@ -97,13 +97,22 @@ def zonal_grid_inputs(network: GridNetwork, sites: pd.DataFrame, config: GridCon
                       transfer_lines=transfer, network=network)
 
 
+def _national_headroom(config: GridConfig) -> pd.Series:
+    """Without a network the whole country is one zone, "all"; its headroom may be given under that name."""
+    unknown = sorted(set(config.zone_headroom_mw) - {"all"})
+    if unknown:
+        raise ScenarioError([Problem("scenario", f"grid.zone_headroom_mw.{z}", "without a grid network the "
+                                     "country is one zone, named 'all'", z) for z in unknown])
+    return pd.Series({"all": config.zone_headroom_mw.get("all", math.inf)}).rename_axis("zone")
+
+
 def grid_inputs(config: GridConfig, sites: pd.DataFrame) -> GridInputs | None:
     """The grid limits for ``sites``; None when the scenario models no grid and sets no contingency limit."""
     if config.network == "none":
-        if config.max_site_mw is None:
+        if config.max_site_mw is None and not config.zone_headroom_mw:
             return None
         return GridInputs(kind="zonal", site_zone=pd.Series("all", index=sites.index, name="zone"),
-                          zone_headroom_mw=pd.Series({"all": math.inf}).rename_axis("zone"),
+                          zone_headroom_mw=_national_headroom(config),
                           max_site_mw=config.max_site_mw,
                           transfer_lines=pd.DataFrame(columns=["from_zone", "to_zone", "forward_mw", "reverse_mw",
                                                                "loss_cost_usd_per_mw_year"]))

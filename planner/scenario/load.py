@@ -78,6 +78,8 @@ def read_raw(path: Path, _depth: int = 0) -> dict:
     if _depth >= MAX_EXTENDS_DEPTH:
         raise ScenarioError([Problem(str(path), "extends", f"chain deeper than {MAX_EXTENDS_DEPTH} (a cycle?)", parent)])
     parent_path = (path.parent / str(parent)) if not Path(str(parent)).is_absolute() else Path(str(parent))
+    if not parent_path.exists() and (scenarios_dir() / str(parent)).is_file():
+        parent_path = scenarios_dir() / str(parent)  # a shipped base (e.g. base.yaml) from a file anywhere
     if not parent_path.exists():
         raise ScenarioError([Problem(str(path), "extends", "base scenario file not found", parent)])
     return deep_merge(read_raw(parent_path, _depth + 1), raw)

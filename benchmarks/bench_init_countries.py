@@ -1,0 +1,84 @@
+"""`planner init` + `planner solve` for every country in the shipped country table with at least three
+GeoNames cities: per country the status, yearly cost, unmet share, time, and the reason for any failure.
+
+    python benchmarks/bench_init_countries.py [--countries KEN,BRA,...] [--regions N] [--time-limit S] [--json]
+
+Success = a verified plan within its gap with less than 5% of demand unmet. Regions are capped (default 6)
+to keep the run to minutes per hundred countries on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+
+import planner
+from planner.errors import PlannerError
+from planner.geo.population import cities, countries
+from planner.scenario.generate import generate_scenario
+
+
+def unmet_reason(result) -> str:
+    """Which limit the unmet demand runs into, read from the plan's tables."""
+    zones, sites = result.grid_zones, result.sites
+    if len(zones) and ((zones["load_mw"] >= zones["headroom_mw"] - 1e-3)).any():
+        return "the grid's zone headroom is used up"
+    opened = sites[sites["is_open"].astype(bool)] if "is_open" in sites else sites
+    if len(sites) and (sites["grid_mw"] >= sites["max_grid_mw"] - 1e-3).sum() >= len(opened) > 0:
+        return "every opened site is at its connection limit"
+    if (opened["served_tokens_per_s"] > 0).sum() < 2:
+        return "one site serves, and no site may carry more than a share of a region (redundancy rule)"
+    return "no site within some regions' round-trip budget"
+
+
+def run_country(iso3: str, regions: int, time_limit_s: float, folder: Path) -> dict:
+    started = time.perf_counter()
+    row = {"country": iso3}
+    try:
+        _, text = generate_scenario(iso3)
+        path = folder / f"{iso3}.yaml"
+        path.write_text(text, encoding="utf-8")
+        overrides = [f"solver.time_limit_s={time_limit_s}"]
+        scenario = planner.load_scenario(path, overrides)
+        if scenario.regions.count > regions:
+            scenario = planner.load_scenario(path, [*overrides, f"regions.count={regions}"])
+        result = planner.plan(scenario)
+        verified = result.metadata.get("verification", {}).get("ok", False)
+        unmet = result.unmet_tokens_per_s / result.demand_tokens_per_s if result.demand_tokens_per_s else 0.0
+        row |= {"status": str(result.status), "cost_bn_usd": result.objective_usd / 1e9, "gap": result.gap,
+                "unmet_share": unmet, "verified": verified,
+                "ok": verified and result.status.value == "optimal" and unmet < 0.05,
+                "reason": "" if unmet < 0.05 else f"{unmet:.0%} of demand unmet: {unmet_reason(result)}"}
+    except PlannerError as error:
+        row |= {"status": "error", "ok": False, "reason": str(error).splitlines()[-1].strip()}
+    row["seconds"] = round(time.perf_counter() - started, 2)
+    return row
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--countries", default=None, help="comma-separated ISO3 codes (default: every one)")
+    parser.add_argument("--regions", type=int, default=6)
+    parser.add_argument("--time-limit", type=float, default=60.0)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    chosen = args.countries.split(",") if args.countries else [
+        iso3 for iso3 in countries().index if len(cities(iso3)) >= 3]
+    rows = []
+    with tempfile.TemporaryDirectory() as folder:
+        for iso3 in chosen:
+            row = run_country(iso3, args.regions, args.time_limit, Path(folder))
+            rows.append(row)
+            print(json.dumps(row) if args.json else
+                  f"{iso3}  {row.get('status', ''):>10}  {row.get('cost_bn_usd', float('nan')):8.3f} bn USD  "
+                  f"unmet {row.get('unmet_share', float('nan')):6.1%}  {row['seconds']:6.1f} s  {row['reason']}",
+                  flush=True)
+    ok = sum(r["ok"] for r in rows)
+    print(f"{ok} of {len(rows)} countries planned and verified with < 5% unmet ({ok / max(len(rows), 1):.1%})")
+
+
+if __name__ == "__main__":
+    main()
