@@ -123,8 +123,24 @@ def _adoption(writer: Writer, iso3: str) -> None:
     if not listed:
         writer.review.append("demand.adoption_observed: a measured AI-user share for this country")
         writer.review.append("demand.adoption_observed.working_age_share: the country's 15-64 share (World Bank)")
-    writer.review.append("demand.usage_intensity_relative_to_world: tokens per AI user against the world mean "
-                         "(base.yaml's 1.0)")
+    intensity = _usage_intensity(iso3) if listed else None
+    if intensity is None:
+        writer.review.append("demand.usage_intensity_relative_to_world: tokens per AI user against the world mean "
+                             "(base.yaml's 1.0)")
+    else:
+        writer.line(f"  usage_intensity_relative_to_world: {intensity:.2f}", "source: geometric mean of the "
+                    f"published country usage splits (data/public_anchors; planner demand calibrate --country {iso3})")
+
+
+def _usage_intensity(iso3: str) -> float | None:
+    """The country's tokens per AI user relative to the world from its published usage splits, or None."""
+    from planner.demand.anchors import load_anchors
+    from planner.demand.calibrate import country_demand
+
+    splits = load_anchors()["usage_intensity"]
+    if not any(iso3 in by_country for by_country in splits.values() if isinstance(by_country, dict)):
+        return None
+    return float(country_demand(iso3)[0].usage_intensity_relative_to_world)
 
 
 def great_circle_km(lat_a: float, lon_a: float, lat_b: float, lon_b: float) -> float:
