@@ -28,7 +28,7 @@ class Efficiency:
     phases of one kernel do not overlap perfectly. k = 4 reproduces the Vidur 64- and 256-token GEMM times
     (a free fit on the 14 GEMM rows gives 5.4 with the same median error; 4 keeps the kernel on square roots)."""
     precision_gemm_efficiency: dict = field(default_factory=lambda: {
-        Precision.BF16: 1.0, Precision.FP8: 0.6847, Precision.INT8: 0.6847, Precision.FP4: 0.5135})
+        Precision.BF16: 1.0, Precision.FP8: 0.6956, Precision.INT8: 0.6956, Precision.FP4: 0.5217})
     """GEMM efficiency at a precision relative to ``compute``. FP8 is FITTED (inference rows): scaling,
     conversion and the smaller tiles of FP8 GEMMs reach a lower share of their doubled peak. FP4 is a labelled
     assumption: block-scale dequantisation; B200 Llama-3.3-70B measured FP4 gains of +13-35 % over FP8 at
@@ -44,7 +44,7 @@ class Efficiency:
     """Element-wise traffic per token per layer in units of hidden x 2 bytes (two RMSNorms, residual adds,
     rotary, softmax/scale: about 8 reads and writes of the hidden vector each way; assumption from operator
     counts of a Llama block), plus 3 x intermediate/tp for the SwiGLU activation."""
-    step_overhead_s: float = 6.11e-3
+    step_overhead_s: float = 7.60e-3
     """FITTED (inference rows). Host-side time per engine step (scheduling, sampling, detokenisation,
     input preparation) that the device does not overlap."""
     pipeline_serving_imbalance: float = 0.10
@@ -75,7 +75,7 @@ class Efficiency:
     server_load_factor: float = 0.9364
     """FITTED (inference rows). Share of its offline throughput a system sustains under Poisson arrivals
     while meeting p99 latency limits (MLPerf Server): the median Server/Offline ratio of the fitted rows."""
-    host_power_fraction: float = 0.4655
+    host_power_fraction: float = 0.4754
     """FITTED (energy rows). Non-accelerator system power (CPUs, NICs, fans, PSU losses) per accelerator, as a
     fraction of its TDP, under load. DGX H100: 10.2 kW max for 8 x 0.7 kW GPUs -> 0.82 at peak."""
     host_peak_power_fraction: float = 0.82
@@ -89,10 +89,10 @@ class Efficiency:
     train_nongemm_overhead: float = 0.10
     """Time on memory-bound training ops (norms, activations, rotary, optimizer) relative to GEMM time
     (assumption from operator breakdowns of Megatron-style training, about 5-15%)."""
-    train_system: float = 0.9894
+    train_system: float = 0.9838
     """FITTED (training rows). Residual training efficiency at scale (stragglers, data-parallel synchronisation
     not hidden, checkpoints, host jitter); not applied to inference."""
-    train_fp8_gemm_efficiency: float = 0.9425
+    train_fp8_gemm_efficiency: float = 0.9540
     """FITTED (training rows). FP8 GEMM efficiency relative to ``compute`` in training (Transformer Engine
     FP8 at training shapes: 8k-token GEMMs, delayed scaling), fitted separately from serving's FP8 factor
     because training GEMMs are larger and more regular; FP4 training keeps the serving FP4/FP8 ratio."""

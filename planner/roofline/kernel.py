@@ -161,15 +161,16 @@ def allreduce_s(tokens, arch: Architecture, count, tp, hw: Hardware, eff: Effici
     """``count`` ring all-reduces over ``tp`` chips of ``tokens`` x hidden activations."""
     bandwidth, latency = _link(hw, tp, eff)
     hops = 2.0 * (tp - 1.0)
-    payload = (hops / tp) * tokens * arch.hidden_size * ACTIVATION_BYTES
-    return count * (latency * hops + payload / bandwidth)
+    per_token = count * (hops / tp) * arch.hidden_size * ACTIVATION_BYTES / bandwidth  # small shape first
+    return count * latency * hops + per_token * tokens
 
 
 def alltoall_s(tokens, arch: Architecture, count, ep, hw: Hardware, eff: Efficiency):
     """``count`` all-to-alls (dispatch or combine) of routed token copies over ``ep`` chips."""
     bandwidth, latency = _link(hw, ep, eff)
-    per_chip = tokens / ep * arch.top_k * arch.hidden_size * ACTIVATION_BYTES * (ep - 1.0) / ep
-    return count * np.where(ep > 1, latency * (ep - 1.0) + per_chip / bandwidth, 0.0)
+    active = count * (ep > 1)
+    per_token = active * arch.top_k * arch.hidden_size * ACTIVATION_BYTES * (ep - 1.0) / (ep * ep * bandwidth)
+    return active * latency * (ep - 1.0) + per_token * tokens
 
 
 @dataclass(frozen=True)
@@ -192,20 +193,23 @@ def _operators(hw: Hardware, arch: Architecture, weight_bytes, kv_bytes, tp, pp,
     share = 1.0 / (pp * tp)  # of the model's layers and of each layer's work, per chip
     dec, pre = decode_tokens / pp, prefill_tokens / pp
     tokens = dec + pre
-    dense_params = arch.active_params - arch.routed_active_params
-    dense_c = 2.0 * dense_params * tokens * share / peak
-    dense_m = arch.always_touched_params * weight_bytes * share / bandwidth
-    imbalance = expert_imbalance(arch, tokens, tp, eff)
-    expert_c = 2.0 * arch.routed_active_params * tokens * imbalance * share / peak
-    expert_m = (touched_params(arch, tokens) - arch.always_touched_params) * weight_bytes * share / bandwidth
+    # per-chip coefficients on the small (chip x model x parallelism) shape first, token counts last: the
+    # batch axis is the largest, so each full-shape array costs one multiply
+    per_flop = share / peak
+    per_byte = share / bandwidth
+    dense_c = (2.0 * (arch.active_params - arch.routed_active_params) * per_flop) * tokens
+    dense_m = arch.always_touched_params * weight_bytes * per_byte
+    expert_c = (2.0 * arch.routed_active_params * per_flop) * (tokens * expert_imbalance(arch, tokens, tp, eff))
+    expert_m = (touched_params(arch, tokens) - arch.always_touched_params) * (weight_bytes * per_byte)
     kv_token_bytes = arch.kv_elements_per_token * kv_bytes
-    attn_dec_c = dec * arch.attn_decode_flops_per_ctx * decode_ctx * share / (eff.attention_decode * attention_peak)
-    attn_dec_m = dec * decode_ctx * kv_token_bytes * share / bandwidth
-    attn_pre_c = pre * arch.attn_prefill_flops_per_ctx * prefill_ctx * share / (eff.attention_compute * attention_peak)
-    attn_pre_m = pre * (prefill_ctx + 1.0) * kv_token_bytes * share / bandwidth
-    elementwise = tokens * arch.layers / pp * (eff.nongemm_activation_reads * arch.hidden_size
-                                               + 3.0 * arch.intermediate_size / tp) * ACTIVATION_BYTES
-    elementwise_m = elementwise / bandwidth  # norms and residuals are replicated on every TP rank
+    attn_dec_c = (arch.attn_decode_flops_per_ctx * decode_ctx * share / (eff.attention_decode * attention_peak)) * dec
+    attn_dec_m = (decode_ctx * kv_token_bytes * per_byte) * dec
+    attn_pre_c = (arch.attn_prefill_flops_per_ctx * prefill_ctx * share
+                  / (eff.attention_compute * attention_peak)) * pre
+    attn_pre_m = ((prefill_ctx + 1.0) * kv_token_bytes * per_byte) * pre
+    # norms and residuals are replicated on every TP rank
+    elementwise_m = (arch.layers / pp * (eff.nongemm_activation_reads * arch.hidden_size
+                                         + 3.0 * arch.intermediate_size / tp) * ACTIVATION_BYTES / bandwidth) * tokens
     total = (smooth_roofline(dense_c, dense_m, k) + smooth_roofline(expert_c, expert_m, k)
              + smooth_roofline(attn_dec_c, attn_dec_m, k) + smooth_roofline(attn_pre_c, attn_pre_m, k)
              + elementwise_m)
@@ -236,7 +240,7 @@ def forward_step(hw: Hardware, arch: Architecture, weight_bytes, kv_bytes, tp, p
     period = pp * stage * (1.0 + eff.pipeline_serving_imbalance * (pp - 1.0)) + eff.step_overhead_s
     n = tp * pp
     bandwidth, latency = _link(hw, n, eff)
-    p2p = latency + tokens_mb * arch.hidden_size * ACTIVATION_BYTES / bandwidth
+    p2p = latency + (arch.hidden_size * ACTIVATION_BYTES / bandwidth) * tokens_mb
     latency_s = period + (pp - 1.0) * p2p
     return StepTime(period_s=period, latency_s=latency_s, compute_s=pp * ops.compute_s, memory_s=pp * ops.memory_s,
                     network_s=pp * network_mb + (pp - 1.0) * p2p)
@@ -258,10 +262,10 @@ def fits(hw: Hardware, needed_bytes_per_chip, eff: Efficiency = DEFAULT_EFFICIEN
 
 def chip_power_kw(hw: Hardware, step: StepTime, eff: Efficiency = DEFAULT_EFFICIENCY):
     """Average chip power from the busy shares of compute, memory and network (GenZ's split)."""
-    period = np.where(step.period_s > 0, step.period_s, 1.0)
-    u_c = np.clip(step.compute_s / period, 0.0, 1.0)
-    u_m = np.clip(step.memory_s / period, 0.0, 1.0)
-    u_n = np.clip(step.network_s / period, 0.0, 1.0)
+    inverse = 1.0 / np.where(step.period_s > 0, step.period_s, 1.0)
+    u_c = np.minimum(step.compute_s * inverse, 1.0)  # busy times are >= 0
+    u_m = np.minimum(step.memory_s * inverse, 1.0)
+    u_n = np.minimum(step.network_s * inverse, 1.0)
     share = (eff.idle_power_fraction + eff.compute_power_fraction * u_c + eff.memory_power_fraction * u_m
              + eff.network_power_fraction * u_n)
     return hw.tdp_kw * np.minimum(share, 1.0)
@@ -287,13 +291,15 @@ PREFILL_CHUNK_TOKENS = 8192.0
 
 def serving_point(hw: Hardware, arch: Architecture, weight_bytes, kv_bytes, tp, pp, batch, input_tokens,
                   output_tokens, eff: Efficiency = DEFAULT_EFFICIENCY, input_p99_tokens=None,
-                  speculative_tokens=0.0, acceptance_rate=0.0) -> ServingPoint:
+                  speculative_tokens=0.0, acceptance_rate=0.0, ttft_limit_s=np.inf,
+                  tpot_limit_s=np.inf) -> ServingPoint:
     """Best of two serving modes for ``batch`` decoding sequences on a TP x PP replica.
 
     Co-located: continuous batching with chunked prefill; each step decodes ``batch`` tokens and prefills
     batch x s_in / s_out prompt tokens, so prefill work lengthens TPOT. Disaggregated: replicas of the
     same shape do prefill only (``PREFILL_CHUNK_TOKENS`` per step) and hand the KV cache over; decode
-    replicas run pure decode steps. Throughput counts the chip-time of both pools.
+    replicas run pure decode steps. Throughput counts the chip-time of both pools. The mode is the faster of
+    those that meet ``ttft_limit_s`` / ``tpot_limit_s`` (p99), as a deployment under those limits would choose.
 
     Speculative decoding (multi-token prediction or a draft head): each step verifies
     ``speculative_tokens`` drafted tokens per sequence and keeps 1 + a + a^2 + ... + a^d of them
@@ -319,17 +325,24 @@ def serving_point(hw: Hardware, arch: Architecture, weight_bytes, kv_bytes, tp, 
     chip_s_per_token = n * decode.period_s / (batch * accepted) + n * chunk.period_s / PREFILL_CHUNK_TOKENS * (
         input_tokens / output_tokens)
     disaggregated_rate = 1.0 / chip_s_per_token
-    use_split = disaggregated_rate > colocated_rate
+    # p99 TPOT: the per-query mean step interval with the tail of step lengths; p99 TTFT: the prefill of a p99
+    # prompt after waiting for the step in progress (co-located) or behind the prefill queue (disaggregated).
+    tpot_split = decode.latency_s * eff.tpot_tail_factor / accepted
+    tpot_mixed = mixed.latency_s * eff.tpot_tail_factor / accepted
+    ttft_split = first.latency_s + chunk.period_s
+    ttft_mixed = first.latency_s + mixed.period_s
+    ok_split = (tpot_split <= tpot_limit_s) & (ttft_split <= ttft_limit_s)
+    ok_mixed = (tpot_mixed <= tpot_limit_s) & (ttft_mixed <= ttft_limit_s)
+    use_split = ok_split & ((disaggregated_rate > colocated_rate) | ~ok_mixed)
+    use_split = use_split | (~ok_split & ~ok_mixed & (disaggregated_rate > colocated_rate))
     needed = memory_needed_bytes_per_chip(arch, weight_bytes, kv_bytes, tp, pp, batch, decode_ctx,
                                           np.where(use_split, np.maximum(verified, PREFILL_CHUNK_TOKENS),
                                                    verified + prefill_tokens))
     decode_share = n * decode.period_s / (batch * accepted) / chip_s_per_token
     decode_kw, chunk_kw, mixed_kw = (chip_power_kw(hw, s, eff) for s in (decode, chunk, mixed))
     split_power = decode_share * decode_kw + (1.0 - decode_share) * chunk_kw
-    # p99 TPOT: the per-query mean step interval with the tail of step lengths; p99 TTFT: the prefill of a p99
-    # prompt after waiting for the step in progress (co-located) or behind the prefill queue (disaggregated).
-    tpot = np.where(use_split, decode.latency_s, mixed.latency_s) * eff.tpot_tail_factor / accepted
-    ttft = first.latency_s + np.where(use_split, chunk.period_s, mixed.period_s)
+    tpot = np.where(use_split, tpot_split, tpot_mixed)
+    ttft = np.where(use_split, ttft_split, ttft_mixed)
     return ServingPoint(
         tokens_per_s_per_chip=np.where(use_split, disaggregated_rate, colocated_rate),
         tpot_s=tpot,

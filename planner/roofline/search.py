@@ -58,7 +58,7 @@ def best_serving(hw: Hardware, arch: Architecture, weight_bytes, kv_bytes, input
     pp = PIPELINE_PARALLEL.reshape(1, -1, 1).astype(float)
     batch = BATCH_SIZES.reshape(1, 1, -1)
     point = serving_point(hw3, arch3, wb, kvb, tp, pp, batch, s_in, s_out, eff, input_p99_tokens=s99,
-                          speculative_tokens=spec, acceptance_rate=acc)
+                          speculative_tokens=spec, acceptance_rate=acc, ttft_limit_s=ttft, tpot_limit_s=tpot)
     allowed = (tp <= eff.max_tensor_parallel) & (tp * pp <= np.minimum(cap, MAX_REPLICA_CHIPS))
     ok = point.fits & (point.tpot_s <= tpot) & (point.ttft_s <= ttft) & allowed
     score = np.where(ok, point.tokens_per_s_per_chip, 0.0)
