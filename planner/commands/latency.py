@@ -71,7 +71,8 @@ def calibration_report(frame: pd.DataFrame, quantity: str, cv: str | None) -> tu
     Returns the report and the refitted model, whose residual bands come from the cross-validated
     predictions when there are some (else from the refit's own residuals)."""
     shipped = lat.load_latency_model()
-    features = lat.pair_features(*(frame[c].to_numpy(float) for c in lat.PAIR_COORDINATES), shipped.metro_radius_km)
+    features = lat.pair_features(*(frame[c].to_numpy(float) for c in lat.PAIR_COORDINATES), shipped.hub_population,
+                                 shipped.metro_radius_km)
     measured = frame[quantity].to_numpy(float)
     country_a, country_b = _countries(frame, features)
     distance = features["distance_km"].to_numpy(float)

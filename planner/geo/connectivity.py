@@ -4,6 +4,8 @@ These are the latency model's inputs (``planner.geo.latency``); every one is com
 so a model fitted on some countries can be applied to others:
 
 * metro population: people in GeoNames cities (> 15,000) within a radius (``data/population``);
+* distance to the nearest hub metro: the nearest GeoNames city of 100,000 or more whose metro (cities within
+  50 km) has at least ``HUB_POPULATION`` people, where the large internet exchanges are;
 * country: the ISO code of the nearest GeoNames city (coastal points and small states resolve correctly,
   which the coarse Natural Earth outlines do not);
 * continent: GeoNames' continent code of that country;
@@ -29,6 +31,8 @@ _OUTLINES = ("boundaries", "ne_110m_admin_0_countries.geojson")
 _POINT_CHUNK = 128
 LAND_RASTER_DEG = 0.25
 PATH_SAMPLES = 17
+HUB_POPULATION = 3.0e6
+HUB_CANDIDATE_POPULATION = 100_000
 
 
 def great_circle_km(lat_a, lon_a, lat_b, lon_b) -> np.ndarray:
@@ -50,7 +54,7 @@ def _cities() -> pd.DataFrame:
     return table.sort_values("latitude", kind="stable").reset_index(drop=True)
 
 
-def metro_population(lat, lon, radius_km: float = 50.0) -> np.ndarray:
+def metro_population(lat, lon, radius_km: float = 50.0, chunk: int = _POINT_CHUNK) -> np.ndarray:
     """People living in GeoNames cities within ``radius_km`` of each point (a proxy for metro size).
 
     Points are processed in latitude-sorted chunks against the band of cities that can be in range, so the
@@ -64,12 +68,34 @@ def metro_population(lat, lon, radius_km: float = 50.0) -> np.ndarray:
     out = np.zeros(flat_lat.size)
     order = np.argsort(flat_lat)
     band_deg = np.degrees(radius_km / EARTH_RADIUS_KM)
-    for start in range(0, order.size, _POINT_CHUNK):
-        idx = order[start:start + _POINT_CHUNK]
+    for start in range(0, order.size, chunk):
+        idx = order[start:start + chunk]
         plat, plon = flat_lat[idx], flat_lon[idx]
         lo, hi = np.searchsorted(city_lat, [plat.min() - band_deg, plat.max() + band_deg])
         dist = great_circle_km(plat[:, None], plon[:, None], city_lat[None, lo:hi], city_lon[None, lo:hi])
         out[idx] = (dist <= radius_km) @ city_pop[lo:hi]
+    return out.reshape(lat.shape)
+
+
+@lru_cache(maxsize=4)
+def _hubs(min_population: float, radius_km: float) -> tuple[np.ndarray, np.ndarray]:
+    """Coordinates of the cities (>= 100,000 people) whose metro holds at least ``min_population``."""
+    cities = _cities()
+    big = cities[cities.population >= HUB_CANDIDATE_POPULATION]
+    metro = metro_population(big.latitude.to_numpy(float), big.longitude.to_numpy(float), radius_km, chunk=16)
+    hubs = big[metro >= min_population]
+    return hubs.latitude.to_numpy(float), hubs.longitude.to_numpy(float)
+
+
+def hub_distance_km(lat, lon, min_population: float = HUB_POPULATION, radius_km: float = 50.0) -> np.ndarray:
+    """Great-circle distance from each point to the nearest hub metro (see the module docstring)."""
+    lat, lon = np.broadcast_arrays(np.asarray(lat, dtype=float), np.asarray(lon, dtype=float))
+    hub_lat, hub_lon = _hubs(float(min_population), float(radius_km))
+    flat_lat, flat_lon = lat.ravel(), lon.ravel()
+    out = np.empty(flat_lat.size)
+    for start in range(0, flat_lat.size, _POINT_CHUNK):
+        sl = slice(start, start + _POINT_CHUNK)
+        out[sl] = great_circle_km(flat_lat[sl, None], flat_lon[sl, None], hub_lat[None, :], hub_lon[None, :]).min(axis=1)
     return out.reshape(lat.shape)
 
 
@@ -120,8 +146,8 @@ def continent_code(iso2) -> np.ndarray:
 
 
 @lru_cache(maxsize=1)
-def _land_raster() -> np.ndarray:
-    """Boolean raster (lat rows from -90, lon columns from -180) of cell centres on land."""
+def _land():
+    """Union of the Natural Earth country outlines, prepared for point queries."""
     import shapely
     from shapely.geometry import shape
 
@@ -132,19 +158,27 @@ def _land_raster() -> np.ndarray:
         raise DataError([Problem(str(path), "features", f"cannot read the country outlines: {error}")]) from error
     land = shapely.union_all([shape(f["geometry"]) for f in features])
     shapely.prepare(land)
-    step = LAND_RASTER_DEG
-    lat_c = np.arange(-90 + step / 2, 90, step)
-    lon_c = np.arange(-180 + step / 2, 180, step)
-    grid_lon, grid_lat = np.meshgrid(lon_c, lat_c)
-    return shapely.contains_xy(land, grid_lon, grid_lat)
+    return land
+
+
+_ROWS, _COLS = int(round(180 / LAND_RASTER_DEG)), int(round(360 / LAND_RASTER_DEG))
+_LAND_CELLS = np.full((_ROWS, _COLS), -1, dtype=np.int8)
+"""Land (1) or sea (0) of each raster cell centre, filled on first use (-1 = not yet known)."""
 
 
 def on_land(lat, lon) -> np.ndarray:
-    """Whether each point lies on land (0.25-degree raster of the Natural Earth outlines)."""
-    raster = _land_raster()
-    rows = np.clip(((np.asarray(lat, dtype=float) + 90) / LAND_RASTER_DEG).astype(int), 0, raster.shape[0] - 1)
-    cols = ((np.asarray(lon, dtype=float) + 180) / LAND_RASTER_DEG).astype(int) % raster.shape[1]
-    return raster[rows, cols]
+    """Whether each point's 0.25-degree raster cell has its centre on land (Natural Earth outlines)."""
+    import shapely
+
+    rows = np.clip(((np.asarray(lat, dtype=float) + 90) / LAND_RASTER_DEG).astype(int), 0, _ROWS - 1)
+    cols = ((np.asarray(lon, dtype=float) + 180) / LAND_RASTER_DEG).astype(int) % _COLS
+    unknown = _LAND_CELLS[rows, cols] < 0
+    if unknown.any():
+        cells = np.unique(np.column_stack([rows[unknown], cols[unknown]]), axis=0)
+        centre_lat = -90 + (cells[:, 0] + 0.5) * LAND_RASTER_DEG
+        centre_lon = -180 + (cells[:, 1] + 0.5) * LAND_RASTER_DEG
+        _LAND_CELLS[cells[:, 0], cells[:, 1]] = shapely.contains_xy(_land(), centre_lon, centre_lat)
+    return _LAND_CELLS[rows, cols] == 1
 
 
 def _unit_vectors(lat, lon) -> np.ndarray:

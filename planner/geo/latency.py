@@ -2,20 +2,18 @@
 
 Model of the minimum RTT (the path without queueing), all terms in ms, round trip::
 
-    rtt_min_ms = access_ms(a) + access_ms(b) + 2 * distance_km / fibre_speed_km_per_ms * route_inflation
-    access_ms(p)    = access_ms_at_million * (metro_population(p) / 1e6) ** access_population_elasticity
+    rtt_min_ms = 2 * access_ms + 2 * distance_km / fibre_speed_km_per_ms * route_inflation
     route_inflation = 1 + exp(sum_k inflation[k] * x_k)
 
 * Light in fibre covers about 200 km/ms, so ``2 * distance / 200`` is the physical floor and the inflation
   factor is at least 1 by construction: no prediction beats light in fibre.
-* The access terms are the floor for access and in-metro hops: an endpoint in a small metro reaches an
-  exchange through more hops than one in a large metro (metro population from GeoNames, clipped to
-  ``[min_population, max_population]`` so that small towns and megacities do not extrapolate).
+* ``access_ms`` per end is the floor for access and in-metro hops (switching, the hosts' stacks).
 * How much longer than the great circle the route is (``x_k``, ``PAIR_FEATURES``) depends on the distance
   (log and its square: short routes detour proportionally more), on whether the pair crosses a border, on
-  the share of the path over sea (submarine cables run straighter than terrestrial routes), on the metro
-  sizes of both ends, and, for international pairs, on how many ends lie outside Europe and North America
-  (traffic between those regions detours through the European and North American exchanges).
+  the share of the path over sea (submarine cables run straighter than terrestrial routes), on how far each
+  end is from the nearest hub metro (3 million people or more, where the large exchanges are: a town far
+  from one is backhauled to it), and, for international pairs, on how many ends lie outside Europe and
+  North America (traffic between those regions detours through the European and North American exchanges).
   Every feature is computed from coordinates and shipped data (``planner.geo.connectivity``); no constant
   belongs to a country or a city.
 * Uncertainty: ``p50`` and ``p90`` multiply ``rtt_min_ms`` by the quantiles of measured / predicted RTT in
@@ -39,7 +37,8 @@ import pandas as pd
 import yaml
 
 from planner.errors import DataError, InputError, Problem
-from planner.geo.connectivity import continent_code, country_code, great_circle_km, metro_population, sea_share
+from planner.geo.connectivity import (HUB_POPULATION, continent_code, country_code, great_circle_km, hub_distance_km,
+                                      metro_population, sea_share)
 from planner.resources import data_path
 
 __all__ = ["great_circle_km", "metro_population", "LatencyModel", "ResidualBand", "load_latency_model",
@@ -52,8 +51,10 @@ Percentile = Literal["p50", "p90"]
 PERCENTILES: tuple[str, ...] = ("p50", "p90")
 OUTER_CONTINENTS = {"AF": "africa", "AS": "asia", "OC": "oceania", "SA": "south_america"}
 PAIR_FEATURES = ("intercept", "log_distance", "log_distance_sq", "international", "sea_share",
-                 "log_metro_population", *(f"international_{name}" for name in OUTER_CONTINENTS.values()))
+                 "hub_distance", *(f"international_{name}" for name in OUTER_CONTINENTS.values()))
 REFERENCE_DISTANCE_KM = 1000.0
+HUB_DISTANCE_SCALE_KM = 100.0
+"""The hub feature is log(1 + hub distance / 100 km) summed over both ends: 0 in a hub, ~1.8 at 500 km."""
 MIN_DISTANCE_KM = 10.0
 """Below this the distance terms of the inflation stop growing (the fibre term is negligible there anyway)."""
 
@@ -75,23 +76,12 @@ def _default_inflation() -> dict[str, float]:
 class LatencyModel:
     """Constants of the RTT model (see the module docstring for the formula)."""
 
-    access_ms_at_million: float = 1.0
-    access_population_elasticity: float = 0.0
+    access_ms: float = 0.5
     inflation: Mapping[str, float] = field(default_factory=_default_inflation)
     residual_bands: tuple[ResidualBand, ...] = (ResidualBand(math.inf, 1.0, 1.0),)
-    min_population: float = 3.0e5
-    max_population: float = 2.0e7
+    hub_population: float = HUB_POPULATION
     metro_radius_km: float = 50.0
     fibre_speed_km_per_ms: float = FIBRE_SPEED_KM_PER_MS
-
-    def log_population(self, metro_population) -> np.ndarray:
-        pop = np.clip(np.asarray(metro_population, dtype=float), self.min_population, self.max_population)
-        return np.log(pop / 1e6)
-
-    def access_ms(self, metro_population) -> np.ndarray:
-        """Access and in-metro delay of one endpoint whose metro has ``metro_population`` people."""
-        return self.access_ms_at_million * np.exp(self.access_population_elasticity
-                                                  * self.log_population(metro_population))
 
     def fibre_ms(self, distance_km) -> np.ndarray:
         """The physical floor: light in fibre along the great circle and back."""
@@ -110,62 +100,59 @@ class LatencyModel:
 
 # --- features ------------------------------------------------------------------------------------------
 
-def point_features(lat, lon, radius_km: float = 50.0) -> pd.DataFrame:
-    """Metro population, country (ISO alpha-2) and continent of each point."""
+def point_features(lat, lon, hub_population: float = HUB_POPULATION, radius_km: float = 50.0) -> pd.DataFrame:
+    """Distance to the nearest hub metro, country (ISO alpha-2) and continent of each point."""
     lat, lon = np.asarray(lat, dtype=float).ravel(), np.asarray(lon, dtype=float).ravel()
     country = country_code(lat, lon)
-    return pd.DataFrame({"metro_population": metro_population(lat, lon, radius_km), "country": country,
-                         "continent": continent_code(country)})
+    return pd.DataFrame({"hub_distance_km": hub_distance_km(lat, lon, hub_population, radius_km),
+                         "country": country, "continent": continent_code(country)})
 
 
-def _unique_point_features(lat, lon, radius_km: float) -> pd.DataFrame:
+def _unique_point_features(lat, lon, hub_population: float = HUB_POPULATION,
+                           radius_km: float = 50.0) -> pd.DataFrame:
     """``point_features`` computed once per distinct point (calibration files repeat each city many times)."""
-    points = np.column_stack([np.asarray(lat, dtype=float), np.asarray(lon, dtype=float)])
+    points = np.column_stack([np.asarray(lat, dtype=float).ravel(), np.asarray(lon, dtype=float).ravel()])
     unique, inverse = np.unique(points, axis=0, return_inverse=True)
-    table = point_features(unique[:, 0], unique[:, 1], radius_km)
+    table = point_features(unique[:, 0], unique[:, 1], hub_population, radius_km)
     return table.iloc[inverse.ravel()].reset_index(drop=True)
 
 
-def pair_features(lat_a, lon_a, lat_b, lon_b, radius_km: float = 50.0,
+def pair_features(lat_a, lon_a, lat_b, lon_b, hub_population: float = HUB_POPULATION, radius_km: float = 50.0,
                   points_a: pd.DataFrame | None = None, points_b: pd.DataFrame | None = None) -> pd.DataFrame:
     """Everything the model needs about each pair: distance, sea share and both ends' point features.
 
     ``points_a``/``points_b`` (from ``point_features``, one row per pair) skip the per-point lookups."""
     lat_a, lon_a, lat_b, lon_b = (np.asarray(v, dtype=float).ravel() for v in (lat_a, lon_a, lat_b, lon_b))
-    a = points_a if points_a is not None else _unique_point_features(lat_a, lon_a, radius_km)
-    b = points_b if points_b is not None else _unique_point_features(lat_b, lon_b, radius_km)
+    a = points_a if points_a is not None else _unique_point_features(lat_a, lon_a, hub_population, radius_km)
+    b = points_b if points_b is not None else _unique_point_features(lat_b, lon_b, hub_population, radius_km)
     return pd.DataFrame({
         "distance_km": great_circle_km(lat_a, lon_a, lat_b, lon_b),
         "sea_share": sea_share(lat_a, lon_a, lat_b, lon_b),
-        "metro_population_a": a["metro_population"].to_numpy(float),
-        "metro_population_b": b["metro_population"].to_numpy(float),
+        "hub_distance_km_a": a["hub_distance_km"].to_numpy(float),
+        "hub_distance_km_b": b["hub_distance_km"].to_numpy(float),
         "country_a": a["country"].to_numpy(object), "country_b": b["country"].to_numpy(object),
         "continent_a": a["continent"].to_numpy(object), "continent_b": b["continent"].to_numpy(object),
     })
 
 
-def design(features: pd.DataFrame, model: LatencyModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(X for the inflation, log population of end a, of end b) for each pair; X's columns: PAIR_FEATURES."""
+def design(features: pd.DataFrame) -> np.ndarray:
+    """The inflation's feature matrix, one row per pair, columns ``PAIR_FEATURES``."""
     distance = np.maximum(features["distance_km"].to_numpy(float), MIN_DISTANCE_KM)
     log_d = np.log(distance / REFERENCE_DISTANCE_KM)
-    pop_a = model.log_population(features["metro_population_a"].to_numpy(float))
-    pop_b = model.log_population(features["metro_population_b"].to_numpy(float))
+    hub = (np.log1p(features["hub_distance_km_a"].to_numpy(float) / HUB_DISTANCE_SCALE_KM)
+           + np.log1p(features["hub_distance_km_b"].to_numpy(float) / HUB_DISTANCE_SCALE_KM))
     international = (features["country_a"].to_numpy(object) != features["country_b"].to_numpy(object)).astype(float)
     continents_a, continents_b = features["continent_a"].to_numpy(object), features["continent_b"].to_numpy(object)
     outer = [international * ((continents_a == code).astype(float) + (continents_b == code))
              for code in OUTER_CONTINENTS]
-    X = np.column_stack([np.ones_like(log_d), log_d, log_d ** 2, international,
-                         features["sea_share"].to_numpy(float), pop_a + pop_b, *outer])
-    return X, pop_a, pop_b
+    return np.column_stack([np.ones_like(log_d), log_d, log_d ** 2, international,
+                            features["sea_share"].to_numpy(float), hub, *outer])
 
 
 def predict_min_ms(features: pd.DataFrame, model: LatencyModel) -> np.ndarray:
     """Predicted minimum RTT of each pair (rows of ``pair_features``)."""
-    X, pop_a, pop_b = design(features, model)
-    access = model.access_ms_at_million * (np.exp(model.access_population_elasticity * pop_a)
-                                           + np.exp(model.access_population_elasticity * pop_b))
-    inflation = 1.0 + np.exp(X @ model.coefficients())
-    return access + model.fibre_ms(features["distance_km"].to_numpy(float)) * inflation
+    inflation = 1.0 + np.exp(design(features) @ model.coefficients())
+    return 2.0 * model.access_ms + model.fibre_ms(features["distance_km"].to_numpy(float)) * inflation
 
 
 def predict_ms(features: pd.DataFrame, model: LatencyModel, percentile: str = "p50") -> np.ndarray:
@@ -185,8 +172,7 @@ def _model_path() -> Path:
     return data_path("latency", "latency_model.yaml")
 
 
-_SCALARS = ("access_ms_at_million", "access_population_elasticity", "min_population", "max_population",
-            "metro_radius_km", "fibre_speed_km_per_ms")
+_SCALARS = ("access_ms", "hub_population", "metro_radius_km", "fibre_speed_km_per_ms")
 
 
 def _finite(value: object) -> bool:
@@ -255,35 +241,35 @@ def model_constants(model: LatencyModel) -> dict:
 
 # --- RTT for points and matrices --------------------------------------------------------------------------
 
-def _points(lat, lon, model: LatencyModel, metro_population_override) -> pd.DataFrame:
-    table = _unique_point_features(np.ravel(lat), np.ravel(lon), model.metro_radius_km)
-    if metro_population_override is not None:
-        table["metro_population"] = np.broadcast_to(np.asarray(metro_population_override, dtype=float),
-                                                    np.shape(lat)).ravel()
+def _points(lat, lon, model: LatencyModel, hub_distance_override=None) -> pd.DataFrame:
+    table = _unique_point_features(np.ravel(lat), np.ravel(lon), model.hub_population, model.metro_radius_km)
+    if hub_distance_override is not None:
+        table["hub_distance_km"] = np.broadcast_to(np.asarray(hub_distance_override, dtype=float),
+                                                   np.shape(lat)).ravel()
     return table
 
 
 def rtt_ms(lat_a, lon_a, lat_b, lon_b, model: LatencyModel | None = None, *, percentile: str = "p50",
-           metro_population_a=None, metro_population_b=None) -> np.ndarray:
+           hub_distance_km_a=None, hub_distance_km_b=None) -> np.ndarray:
     """Estimated RTT in ms between points a and b (degrees; arrays broadcast) at ``percentile``.
 
     ``percentile``: ``p50`` (median for a pair like this), ``p90``, or ``min`` (the model's minimum RTT).
-    Metro populations are looked up from the shipped GeoNames table when not given; pass them to skip
-    the lookup (or pass a large number to treat an endpoint as a hub, e.g. a cloud region).
+    Distances to the nearest hub metro are computed from the shipped GeoNames table when not given; pass
+    them to skip the lookup (0 treats an endpoint as a hub, e.g. a cloud region in a large metro).
     """
     model = model or load_latency_model()
     arrays = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (lat_a, lon_a, lat_b, lon_b)))
     shape = arrays[0].shape
-    pop_a = None if metro_population_a is None else np.broadcast_to(np.asarray(metro_population_a, float), shape)
-    pop_b = None if metro_population_b is None else np.broadcast_to(np.asarray(metro_population_b, float), shape)
-    a = _points(arrays[0], arrays[1], model, pop_a)
-    b = _points(arrays[2], arrays[3], model, pop_b)
-    features = pair_features(*arrays, model.metro_radius_km, points_a=a, points_b=b)
+    hub_a = None if hub_distance_km_a is None else np.broadcast_to(np.asarray(hub_distance_km_a, float), shape)
+    hub_b = None if hub_distance_km_b is None else np.broadcast_to(np.asarray(hub_distance_km_b, float), shape)
+    a = _points(arrays[0], arrays[1], model, hub_a)
+    b = _points(arrays[2], arrays[3], model, hub_b)
+    features = pair_features(*arrays, points_a=a, points_b=b)
     return predict_ms(features, model, percentile).reshape(shape)
 
 
 def _points_table(points: pd.DataFrame, model: LatencyModel) -> pd.DataFrame:
-    override = points["metro_population"].to_numpy(float) if "metro_population" in points else None
+    override = points["hub_distance_km"].to_numpy(float) if "hub_distance_km" in points else None
     return _points(points["lat"].to_numpy(float), points["lon"].to_numpy(float), model, override)
 
 
@@ -291,7 +277,7 @@ def rtt_matrix_ms(points_a: pd.DataFrame, points_b: pd.DataFrame, model: Latency
                   percentile: str = "p50") -> pd.DataFrame:
     """RTT in ms from every row of ``points_a`` (index x) to every row of ``points_b`` (columns).
 
-    Both frames have ``lat`` and ``lon`` columns and optionally ``metro_population`` (else looked up)."""
+    Both frames have ``lat`` and ``lon`` columns and optionally ``hub_distance_km`` (else computed)."""
     model = model or load_latency_model()
     n_a, n_b = len(points_a), len(points_b)
     a = _points_table(points_a, model).iloc[np.repeat(np.arange(n_a), n_b)].reset_index(drop=True)
@@ -300,7 +286,7 @@ def rtt_matrix_ms(points_a: pd.DataFrame, points_b: pd.DataFrame, model: Latency
     lon_a = np.repeat(points_a["lon"].to_numpy(float), n_b)
     lat_b = np.tile(points_b["lat"].to_numpy(float), n_a)
     lon_b = np.tile(points_b["lon"].to_numpy(float), n_a)
-    features = pair_features(lat_a, lon_a, lat_b, lon_b, model.metro_radius_km, points_a=a, points_b=b)
+    features = pair_features(lat_a, lon_a, lat_b, lon_b, points_a=a, points_b=b)
     values = predict_ms(features, model, percentile).reshape(n_a, n_b)
     return pd.DataFrame(values, index=points_a.index.copy(), columns=points_b.index.copy())
 
@@ -310,14 +296,13 @@ def rtt_over_graph_ms(graph: nx.Graph, source: Hashable, model: LatencyModel | N
     """RTT in ms from ``source`` to every reachable node of a backbone graph along its shortest path.
 
     Edge lengths are cable route km (``length_attr``), so no route inflation is applied; the access delay
-    of two hub endpoints (metros at ``max_population``) is. Useful where the backbone is known (e.g.
-    submarine cables) and the great circle is misleading.
+    of both ends is. Useful where the backbone is known (e.g. submarine cables) and the great circle is
+    misleading.
     """
     model = model or load_latency_model()
     path_km = nx.single_source_dijkstra_path_length(graph, source, weight=length_attr)
     km = pd.Series(path_km, dtype=float).rename_axis("node")
-    hub_access_ms = 2.0 * float(model.access_ms(model.max_population))
-    return pd.Series(hub_access_ms + model.fibre_ms(km.to_numpy()), index=km.index, name="rtt_ms")
+    return pd.Series(2.0 * model.access_ms + model.fibre_ms(km.to_numpy()), index=km.index, name="rtt_ms")
 
 
 # --- reading pairs files ----------------------------------------------------------------------------------

@@ -31,41 +31,40 @@ SHORT_KM = 500.0
 
 
 def _theta(model: LatencyModel) -> np.ndarray:
-    return np.concatenate([[math.log(model.access_ms_at_million), model.access_population_elasticity],
-                           model.coefficients()])
+    return np.concatenate([[math.log(model.access_ms)], model.coefficients()])
 
 
 def _with_theta(model: LatencyModel, theta: np.ndarray) -> LatencyModel:
-    return replace(model, access_ms_at_million=float(math.exp(theta[0])),
-                   access_population_elasticity=float(theta[1]),
-                   inflation={name: float(v) for name, v in zip(PAIR_FEATURES, theta[2:])})
+    return replace(model, access_ms=float(math.exp(theta[0])),
+                   inflation={name: float(v) for name, v in zip(PAIR_FEATURES, theta[1:])})
 
 
-def _predict_with_jacobian(theta, X, pop_a, pop_b, fibre):
-    access_a = np.exp(theta[0] + theta[1] * pop_a)
-    access_b = np.exp(theta[0] + theta[1] * pop_b)
-    excess = np.exp(X @ theta[2:])
-    predicted = access_a + access_b + fibre * (1.0 + excess)
-    jacobian = np.column_stack([access_a + access_b, access_a * pop_a + access_b * pop_b, (fibre * excess)[:, None] * X])
+def _predict_with_jacobian(theta, X, fibre):
+    """Predicted RTT and its derivatives by (log access_ms, inflation coefficients)."""
+    access = 2.0 * np.exp(theta[0])
+    excess = np.exp(X @ theta[1:])
+    predicted = access + fibre * (1.0 + excess)
+    jacobian = np.column_stack([np.full_like(fibre, access), (fibre * excess)[:, None] * X])
     return predicted, jacobian
 
 
 def fit_latency_model(features: pd.DataFrame, measured_ms, weights=None, base: LatencyModel | None = None,
                       start: LatencyModel | None = None, iterations: int = 100) -> LatencyModel:
-    """Fit access and inflation constants on pairs (``pair_features`` rows) with measured minimum RTTs.
+    """Fit the access delay and the inflation coefficients on pairs (``pair_features`` rows) with measured
+    minimum RTTs.
 
     Rows measured faster than light in fibre (``PHYSICS_TOLERANCE``) are left out. ``base`` supplies the
-    constants that are not fitted (fibre speed, population clip, residual bands); ``start`` the first guess.
+    constants that are not fitted (fibre speed, hub size, residual bands); ``start`` the first guess.
     """
     base = base or LatencyModel()
     measured = np.asarray(measured_ms, dtype=float)
     weights = np.ones_like(measured) if weights is None else np.asarray(weights, dtype=float)
     fibre = base.fibre_ms(features["distance_km"].to_numpy(float))
     keep = measured >= PHYSICS_TOLERANCE * fibre
-    X, pop_a, pop_b = design(features, base)
-    X, pop_a, pop_b, fibre, y, w0 = X[keep], pop_a[keep], pop_b[keep], fibre[keep], measured[keep], weights[keep]
-    theta = _theta(start) if start is not None else np.concatenate([[math.log(1.0), 0.0], np.zeros(X.shape[1])])
-    predicted, jacobian = _predict_with_jacobian(theta, X, pop_a, pop_b, fibre)
+    X = design(features)[keep]
+    fibre, y, w0 = fibre[keep], measured[keep], weights[keep]
+    theta = _theta(start) if start is not None else np.concatenate([[math.log(0.5)], np.zeros(X.shape[1])])
+    predicted, jacobian = _predict_with_jacobian(theta, X, fibre)
     residual = predicted / y - 1.0
     objective = float(w0 @ np.abs(residual))
     damping = 1e-3
@@ -79,7 +78,7 @@ def fit_latency_model(features: pd.DataFrame, measured_ms, weights=None, base: L
             step = np.linalg.solve(normal + damping * np.diag(np.diag(normal) + 1e-9), -gradient)
             trial = theta + step
             with np.errstate(over="ignore", invalid="ignore"):
-                trial_pred, trial_jac = _predict_with_jacobian(trial, X, pop_a, pop_b, fibre)
+                trial_pred, trial_jac = _predict_with_jacobian(trial, X, fibre)
             trial_residual = trial_pred / y - 1.0
             trial_objective = float(w0 @ np.abs(trial_residual))
             if math.isfinite(trial_objective) and trial_objective <= objective:

@@ -65,24 +65,30 @@ def test_metro_population_separates_hubs_from_towns():
     assert new_york > 5e6 and nowhere == 0
 
 
+def test_hub_distance():
+    # London and Mumbai are hubs (3 M people or more within 50 km); Aberdeen is ~370 km from Glasgow's metro
+    london, mumbai, aberdeen = conn.hub_distance_km([51.51, 19.08, 57.15], [-0.13, 72.88, -2.09])
+    assert london < 5 and mumbai < 5 and 250 < aberdeen < 450
+
+
 # --- the model --------------------------------------------------------------------------------------------
 
 @settings(max_examples=30, deadline=None)
-@given(latitudes, longitudes, latitudes, longitudes, st.floats(0, 4e7), st.floats(0, 4e7),
+@given(latitudes, longitudes, latitudes, longitudes, st.floats(0, 5000), st.floats(0, 5000),
        st.sampled_from(["min", "p50", "p90"]))
-def test_rtt_never_beats_light_in_fibre(la, oa, lb, ob, pop_a, pop_b, percentile):
+def test_rtt_never_beats_light_in_fibre(la, oa, lb, ob, hub_a, hub_b, percentile):
     model = lat.load_latency_model()
-    rtt = lat.rtt_ms(la, oa, lb, ob, model, percentile=percentile, metro_population_a=pop_a,
-                     metro_population_b=pop_b)
+    rtt = lat.rtt_ms(la, oa, lb, ob, model, percentile=percentile, hub_distance_km_a=hub_a, hub_distance_km_b=hub_b)
     assert rtt >= lat.great_circle_km(la, oa, lb, ob) / 100.0 - 1e-9
 
 
 def test_shipped_model_is_physical():
     model = lat.load_latency_model()
     assert model.fibre_speed_km_per_ms == 200.0
-    assert 0 < model.access_ms_at_million < 10
-    assert model.access_ms(1e7) < model.access_ms(1e5)  # a large metro is closer to an exchange
+    assert 0 < model.access_ms < 5
     assert model.inflation["international"] > 0  # crossing a border lengthens the route
+    assert model.inflation["hub_distance"] > 0  # so does starting far from a hub metro
+    assert model.inflation["log_distance"] < 0  # short routes detour proportionally more
     assert all(0 < band.p50 <= band.p90 for band in model.residual_bands)
     assert math.isinf(model.residual_bands[-1].max_km)
 
@@ -101,13 +107,13 @@ def test_p90_above_p50_and_long_routes_less_inflated():
 
 def test_bad_model_file_lists_every_problem(tmp_path):
     path = tmp_path / "model.yaml"
-    path.write_text("constants:\n  access_ms_at_million: fast\n  warp_factor: 9\n"
+    path.write_text("constants:\n  access_ms: fast\n  warp_factor: 9\n"
                     "  inflation: {log_distance: -0.2, colour: 1}\n"
                     "  residual_bands: [{max_km: 500, p50: 1.2, p90: 1.1}]\n")
     with pytest.raises(DataError) as caught:
         lat.load_latency_model(path)
     keys = {p.key_path for p in caught.value.problems}
-    assert keys == {"constants.access_ms_at_million", "constants.warp_factor", "constants.inflation.colour",
+    assert keys == {"constants.access_ms", "constants.warp_factor", "constants.inflation.colour",
                     "constants.residual_bands[0]"}
 
 
@@ -134,7 +140,7 @@ def test_rtt_over_graph_follows_the_cable():
     graph.add_edge("a", "b", length_km=1000.0)
     graph.add_edge("b", "c", length_km=500.0)
     graph.add_edge("a", "c", length_km=2000.0)
-    model = lat.LatencyModel(access_ms_at_million=0.5, access_population_elasticity=0.0)
+    model = lat.LatencyModel(access_ms=0.5)
     rtt = lat.rtt_over_graph_ms(graph, "a", model)
     assert rtt["c"] == pytest.approx(1.0 + 15.0) and rtt["a"] == pytest.approx(1.0)
 
@@ -148,15 +154,16 @@ def _synthetic_features(n: int, seed: int) -> pd.DataFrame:
     ca, cb = rng.choice(countries, n), rng.choice(countries, n)
     return pd.DataFrame({"distance_km": np.exp(rng.uniform(np.log(20), np.log(15000), n)),
                          "sea_share": rng.uniform(0, 1, n) * (rng.uniform(size=n) < 0.5),
-                         "metro_population_a": np.exp(rng.uniform(np.log(1e5), np.log(3e7), n)),
-                         "metro_population_b": np.exp(rng.uniform(np.log(1e5), np.log(3e7), n)),
+                         "hub_distance_km_a": rng.uniform(0, 600, n) * (rng.uniform(size=n) < 0.6),
+                         "hub_distance_km_b": rng.uniform(0, 600, n) * (rng.uniform(size=n) < 0.6),
                          "country_a": ca, "country_b": cb,
                          "continent_a": [continents[c] for c in ca], "continent_b": [continents[c] for c in cb]})
 
 
-TRUTH = lat.LatencyModel(access_ms_at_million=0.8, access_population_elasticity=-0.3,
+TRUTH = lat.LatencyModel(access_ms=0.8,
                          inflation={**{k: 0.0 for k in lat.PAIR_FEATURES}, "intercept": 0.2, "log_distance": -0.3,
-                                    "international": 0.4, "sea_share": -0.6, "international_asia": 0.3})
+                                    "international": 0.4, "sea_share": -0.6, "hub_distance": 0.15,
+                                    "international_asia": 0.3})
 
 
 def test_fit_recovers_known_constants_despite_absurd_routes():
@@ -164,9 +171,8 @@ def test_fit_recovers_known_constants_despite_absurd_routes():
     measured = lat.predict_min_ms(features, TRUTH)
     measured[:100] *= 3.0  # a few absurd routes must not drag a robust fit
     fitted = fit.fit_latency_model(features, measured)
-    assert fitted.access_ms_at_million == pytest.approx(0.8, rel=0.03)
-    assert fitted.access_population_elasticity == pytest.approx(-0.3, abs=0.03)
-    for name in ("intercept", "log_distance", "international", "sea_share", "international_asia"):
+    assert fitted.access_ms == pytest.approx(0.8, rel=0.03)
+    for name in ("intercept", "log_distance", "international", "sea_share", "hub_distance", "international_asia"):
         assert fitted.inflation[name] == pytest.approx(TRUTH.inflation[name], abs=0.03), name
 
 
