@@ -8,10 +8,8 @@ by tokens/s; grid lines are coloured by the share of their headroom the plan's n
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -19,9 +17,8 @@ import pandas as pd
 from planner.report.figures import figure
 from planner.resources import data_path
 
-OUTLINE_FILES = ("ne_50m_admin_0_countries.geojson", "ne_110m_admin_0_countries.geojson")
 LAND, COUNTRY, BORDER = "#f2f2ee", "#e3e6dc", "#9a9a9a"
-MAX_SITE_RADIUS_SHARE = 0.045   # of the map's larger extent, for the largest site
+MAX_SITE_RADIUS_SHARE = 0.035   # of the map's larger extent, for the largest site
 MAX_REGION_RADIUS_SHARE = 0.05  # of the map's larger extent, for the largest region
 MARGIN_SHARE = 0.06
 IDLE_LINE_SHARE = 0.01  # lines whose new flow is under 1% of their headroom are drawn grey
@@ -54,15 +51,13 @@ class GridSegments:
         return out
 
 
-@lru_cache(maxsize=1)
 def _outlines():
-    import geopandas as gpd
+    """Every country's outline (``ADM0_A3``, geometry): the 1:50M file, else 1:110M, read once by geo.outlines."""
+    from planner.geo.outlines import OUTLINE_FILES, outlines
 
-    for name in OUTLINE_FILES:
-        path = data_path("boundaries", name)
-        if path.exists():
-            features = json.loads(path.read_text(encoding="utf-8"))["features"]
-            return gpd.GeoDataFrame.from_features(features, crs="EPSG:4326")
+    for scale in ("50m", "110m"):
+        if data_path(*OUTLINE_FILES[scale]).exists():
+            return outlines(scale).reset_index()
     raise FileNotFoundError("no Natural Earth outline file in data/boundaries")
 
 
@@ -90,6 +85,30 @@ def _extent(country, points_lon, points_lat) -> tuple[float, float, float, float
         lons += [minx, maxx]
         lats += [miny, maxy]
     return min(lons), max(lons), min(lats), max(lats)
+
+
+LABEL_WIDTH_SHARE, LABEL_HEIGHT_SHARE = 0.11, 0.04  # of the map's larger extent, a two-line site label
+
+
+def _label_spot(x: float, y: float, radius: float, span: float, placed: list) -> tuple[tuple[float, float], str, str]:
+    """Where a site's label goes: the first corner of its pie (upper right, lower right, upper left, lower
+    left) whose box overlaps no label placed before; ``placed`` gains the chosen box."""
+    width, height, corner = LABEL_WIDTH_SHARE * span, LABEL_HEIGHT_SHARE * span, 0.72 * radius
+    options = [((x + corner, y + corner), "left", "bottom"), ((x + corner, y - corner), "left", "top"),
+               ((x - corner, y + corner), "right", "bottom"), ((x - corner, y - corner), "right", "top")]
+
+    def box(option):
+        (lx, ly), ha, va = option
+        x0 = lx if ha == "left" else lx - width
+        y0 = ly if va == "bottom" else ly - height
+        return x0, y0, x0 + width, y0 + height
+
+    def free(b):
+        return all(b[2] <= p[0] or b[0] >= p[2] or b[3] <= p[1] or b[1] >= p[3] for p in placed)
+
+    choice = next((o for o in options if free(box(o))), options[0])
+    placed.append(box(choice))
+    return choice
 
 
 def _literal(text) -> str:
@@ -202,7 +221,7 @@ def national_map(*, country_iso3: str, title: str, regions: pd.DataFrame | None,
             ax.add_patch(Circle((x, y), radius, facecolor="#e07b6a", edgecolor="#a04030", alpha=0.35, linewidth=0.6, zorder=5))
         handles.append(Patch(facecolor="#e07b6a", edgecolor="#a04030", alpha=0.5, label="demand region (area ~ peak tokens/s)"))
 
-    opened = sites[sites["is_open"].astype(bool)] if len(sites) else sites
+    opened = sites[sites["is_open"].astype(bool)].sort_values("it_mw", ascending=False) if len(sites) else sites
     closed = sites.drop(opened.index)
     if len(closed):
         cx, cy = _project(crs, closed["lon"], closed["lat"])
@@ -212,13 +231,16 @@ def national_map(*, country_iso3: str, title: str, regions: pd.DataFrame | None,
         ox, oy = _project(crs, opened["lon"], opened["lat"])
         largest_mw = max(float(opened["it_mw"].max()), 1e-9)
         mix = fleet.pivot_table(index="site", columns="chip", values="it_mw", aggfunc="sum", fill_value=0.0)
+        placed: list[tuple[float, float, float, float]] = []
         for (name, row), x, y in zip(opened.iterrows(), ox, oy):
             radius = MAX_SITE_RADIUS_SHARE * span * math.sqrt(max(float(row["it_mw"]), 0.0) / largest_mw)
             radius = max(radius, 0.006 * span)
             shares = mix.loc[name] / mix.loc[name].sum() if name in mix.index and mix.loc[name].sum() > 0 else pd.Series(dtype=float)
             _pie(ax, x, y, radius, shares, colours)
-            ax.annotate(f"{_literal(name)}\n{row['it_mw']:,.0f} MW", (x, y), xytext=(0, radius / span * 560 + 4),
-                        textcoords="offset points", ha="center", va="bottom", fontsize=7.5, zorder=8,
+            (lx, ly), ha, va = _label_spot(x, y, radius, span, placed)
+            ax.annotate(f"{_literal(name)}\n{row['it_mw']:,.0f} MW", (x, y), xytext=(lx, ly),
+                        textcoords="data", ha=ha, va=va, fontsize=7.5, zorder=8,
+                        arrowprops={"arrowstyle": "-", "linewidth": 0.6, "color": "#333333", "shrinkA": 0, "shrinkB": 0},
                         bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "alpha": 0.75, "linewidth": 0})
         used = sorted({c for c in fleet["chip"]}) if len(fleet) else []
         handles += [Patch(facecolor=colours[c], label=f"{c} (share of site MW)") for c in used if c in colours]
