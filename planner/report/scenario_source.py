@@ -23,6 +23,7 @@ from planner.scenario.load import (
     scenario_hash,
     validate_raw,
 )
+from planner.resources import scenarios_dir
 from planner.scenario.schema import Scenario
 
 METADATA_KEY = "scenario_source"
@@ -58,6 +59,14 @@ class ScenarioSource:
         return cls(pairs, tuple(str(o) for o in document.get("overrides") or ()))
 
 
+def _parent_path(path: Path, parent: str) -> Path:
+    """The file ``extends`` names, found as the loader finds it: beside the scenario, else a shipped base."""
+    candidate = Path(parent) if Path(parent).is_absolute() else path.parent / parent
+    if not candidate.exists() and (scenarios_dir() / parent).is_file():
+        return scenarios_dir() / parent
+    return candidate
+
+
 def capture(name_or_path: str | Path | None, overrides: Iterable[str] = ()) -> ScenarioSource:
     """Read the scenario file and its ``extends`` chain (base first) as text."""
     path = resolve_scenario_path(name_or_path)
@@ -68,7 +77,7 @@ def capture(name_or_path: str | Path | None, overrides: Iterable[str] = ()) -> S
         parent = (yaml.safe_load(text) or {}).get("extends")
         if parent is None:
             break
-        path = path.parent / str(parent)
+        path = _parent_path(path, str(parent))
     return ScenarioSource(tuple(reversed(chain)), tuple(overrides))
 
 

@@ -47,3 +47,12 @@ def test_display_units():
     assert units.tokens_per_s(867.95e6) == "867.95 M tokens/s"
     assert units.share(0.0004, 2) == "0.04%"
     assert units.money(float("nan")) == units.power_mw(None) == "n/a"
+
+
+def test_capture_follows_extends_to_a_shipped_base(tmp_path):
+    scenario = tmp_path / "mine.yaml"
+    scenario.write_text("extends: base.yaml\nname: mine\n")  # base.yaml is not beside it: the shipped one
+    source = capture(scenario)
+    assert [name for name, _ in source.files] == ["base.yaml", "mine.yaml"]
+    rows = {r.key: r for r in scenario_values(source)}
+    assert rows["name"].origin == "mine.yaml" and rows["costs.discount_rate"].origin == "base.yaml"
