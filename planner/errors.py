@@ -42,6 +42,10 @@ class ScenarioError(InputError):
     """The scenario file (or an override of it) is invalid."""
 
 
+class StudyError(InputError):
+    """The study file is invalid, or one of the scenarios it makes is."""
+
+
 class DataError(InputError):
     """A reference dataset (catalog, rule pack, model card, grid, ...) is invalid or missing."""
 

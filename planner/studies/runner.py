@@ -1,0 +1,241 @@
+"""Running a study on dask.distributed: a LocalCluster (one single-threaded worker process per core) or an
+existing cluster by its scheduler address, through the same code.
+
+Finished runs (a complete result folder for their scenario hash) are skipped, so a re-run resumes where a
+killed one stopped. The manifest is rewritten atomically after every finished, failed or lost run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from planner.studies.design import Design
+from planner.studies.outputs import collect
+from planner.studies.store import RunState, StudyStore
+from planner.studies.table import results_table, write_results
+from planner.studies.worker import solve_run
+
+log = logging.getLogger(__name__)
+
+# Workers solve with one HiGHS thread; keep numpy's BLAS to one thread too, so N workers use N cores.
+# Dask's own INFO chatter (workers starting and closing) is kept out of the progress display.
+WORKER_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+              "DASK_LOGGING__DISTRIBUTED": "warning"}
+POLL_S = 0.5
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Counts of a study's distinct runs, as shown by the progress display."""
+
+    total: int
+    done: int
+    failed: int
+    running: int
+    resumed: int
+    """Runs finished before this session (skipped)."""
+    elapsed_s: float
+    eta_s: float | None
+    """Seconds until every run is finished, at this session's pace so far; None before the first one."""
+
+    @property
+    def remaining(self) -> int:
+        return self.total - self.done - self.failed
+
+
+@dataclass(frozen=True)
+class StudyOutcome:
+    directory: Path
+    table: pd.DataFrame
+    progress: Progress
+
+    @property
+    def ok(self) -> bool:
+        return self.progress.failed == 0
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+@contextmanager
+def dask_client(workers: int | None = None, scheduler: str | None = None) -> Iterator:
+    """A client of the cluster at ``scheduler``, or of a new LocalCluster of ``workers`` single-threaded
+    worker processes (default: one per core)."""
+    from distributed import Client, LocalCluster
+
+    if not log.isEnabledFor(logging.INFO):
+        logging.getLogger("distributed").setLevel(logging.WARNING)
+    if scheduler:
+        with Client(scheduler) as client:
+            yield client
+        return
+    n_workers = workers or os.cpu_count() or 1
+    with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=":0",
+                      env=WORKER_ENV) as cluster, Client(cluster) as client:
+        yield client
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+class _Session:
+    """Book-keeping of one execution of a study: run states, the manifest, the progress counts."""
+
+    def __init__(self, design: Design, store: StudyStore, progress: ProgressCallback | None):
+        self.design, self.store, self.callback = design, store, progress
+        self.started = time.perf_counter()
+        previous = (store.read_manifest() or {}).get("runs", {})
+        finished = store.finished()
+        self.runs: dict[str, dict] = {}
+        for run in design.runs:
+            entry = {"scenario_hash": run.scenario_hash, "points": list(run.points),
+                     "attempts": previous.get(run.key, {}).get("attempts", 0)}
+            if run.key in finished:
+                entry.update({k: v for k, v in finished[run.key].items() if k != "key"}, resumed=True)
+            else:
+                entry.update(state=str(RunState.PENDING), message="")
+            self.runs[run.key] = entry
+        self.resumed = sum(1 for entry in self.runs.values() if entry.get("resumed"))
+        self.finished_now = 0
+        self.running = 0
+
+    def pending(self) -> list:
+        return [run for run in self.design.runs if not RunState(self.runs[run.key]["state"]).is_finished]
+
+    def record(self, key: str, record: dict) -> None:
+        entry = self.runs[key]
+        entry.update({k: v for k, v in record.items() if k != "key"}, resumed=False, attempts=entry["attempts"] + 1)
+        if RunState(entry["state"]).is_finished:
+            self.finished_now += 1
+        if entry["state"] != str(RunState.OPTIMAL):
+            log.warning("run %s %s: %s", key, entry["state"], entry.get("message", ""))
+
+    def mark_running(self, keys: set[str]) -> None:
+        for key, entry in self.runs.items():
+            if entry["state"] in {RunState.PENDING, RunState.RUNNING}:
+                entry["state"] = str(RunState.RUNNING if key in keys else RunState.PENDING)
+        self.running = len(keys)
+
+    def counts(self) -> Progress:
+        states = [RunState(entry["state"]) for entry in self.runs.values()]
+        done = sum(state.is_finished for state in states)
+        failed = sum(state in {RunState.FAILED, RunState.LOST} for state in states)
+        elapsed = time.perf_counter() - self.started
+        remaining = len(states) - done - failed
+        eta = elapsed / self.finished_now * remaining if self.finished_now else (0.0 if not remaining else None)
+        return Progress(total=len(states), done=done, failed=failed, running=self.running, resumed=self.resumed,
+                        elapsed_s=elapsed, eta_s=eta)
+
+    def manifest(self) -> dict:
+        design = self.design
+        points = [{"point": point.index, "draw": point.draw, "scenario_hash": digest, "key": digest[:16],
+                   "parameters": values}
+                  for point, digest, values in zip(design.points, design.point_hashes, design.parameter_values)]
+        counts = self.counts()
+        return {"study": design.study.name, "source": design.source, "updated": _now(),
+                "outputs": list(design.study.outputs), "parameters": design.parameters,
+                "monte_carlo": design.study.monte_carlo is not None,
+                "counts": {"runs": counts.total, "done": counts.done, "failed": counts.failed,
+                           "resumed": counts.resumed, "points": len(points)},
+                "study_definition": design.study.model_dump(mode="json"), "points": points, "runs": self.runs}
+
+    def save(self) -> None:
+        self.store.write_manifest(self.manifest())
+
+    def notify(self) -> None:
+        if self.callback:
+            self.callback(self.counts())
+
+
+def _check_outputs(session: _Session, key: str) -> None:
+    """Collect the outputs of the first finished run, so an unknown output stops the study at once."""
+    plan, chips = session.store.read_plan(key)
+    collect(plan, chips, session.design.study.outputs, session.design.source)
+
+
+def _lost(error: BaseException) -> dict:
+    return {"state": str(RunState.LOST), "message": f"worker lost or task error: {type(error).__name__}: {error}",
+            "finished": _now()}
+
+
+def _execute(client, session: _Session) -> None:
+    from distributed import as_completed
+
+    runs_dir = str(session.store.runs_dir.resolve())
+    pending = session.pending()
+    futures = {client.submit(solve_run, run.scenario.model_dump(mode="json"), run.scenario_hash, runs_dir, run.key,
+                             key=f"planner-run-{run.key}-{time.time_ns()}", pure=False): run.key for run in pending}
+    outputs_checked = any(RunState(entry["state"]).is_finished for entry in session.runs.values())
+    queue = as_completed(list(futures))
+    try:
+        while not queue.is_empty():
+            batch = queue.next_batch(block=False)
+            for future in batch:
+                key = futures[future]
+                try:
+                    record = future.result()
+                except Exception as error:  # noqa: BLE001 - a dead worker is recorded, not raised
+                    record = _lost(error)
+                session.record(key, record)
+                if not outputs_checked and RunState(record["state"]).is_finished:
+                    _check_outputs(session, key)
+                    outputs_checked = True
+            session.mark_running(_running(client, futures))
+            if batch:
+                session.save()
+            session.notify()
+            if not batch:
+                time.sleep(POLL_S)
+    finally:
+        client.cancel(list(futures))
+        session.mark_running(set())
+
+
+def _running(client, futures: dict) -> set[str]:
+    """Run keys of our tasks that a worker is processing now."""
+    ours = {future.key: key for future, key in futures.items() if not future.done()}
+    return {ours[task] for tasks in client.processing().values() for task in tasks if task in ours}
+
+
+def _check_outputs_of_resumed(session: _Session) -> None:
+    for key, entry in session.runs.items():
+        if entry.get("resumed"):
+            _check_outputs(session, key)
+            return
+
+
+def run_study(design: Design, out_dir: str | Path, workers: int | None = None, scheduler: str | None = None,
+              client=None, progress: ProgressCallback | None = None) -> StudyOutcome:
+    """Run every unfinished run of ``design`` and write ``out_dir`` (result folders, manifest, results table).
+
+    ``client``: an existing ``distributed.Client``; otherwise one is made from ``scheduler`` (an address) or a
+    new LocalCluster of ``workers`` processes. Failed and lost runs are recorded and retried on the next
+    call; finished ones are kept."""
+    store = StudyStore(out_dir)
+    store.open()
+    session = _Session(design, store, progress)
+    _check_outputs_of_resumed(session)
+    session.save()
+    session.notify()
+    if session.pending():
+        if client is not None:
+            _execute(client, session)
+        else:
+            with dask_client(workers, scheduler) as own:
+                _execute(own, session)
+    session.save()
+    session.notify()
+    table = results_table(store, session.manifest())
+    write_results(store, table)
+    return StudyOutcome(directory=store.directory, table=table, progress=session.counts())
+

@@ -1,0 +1,150 @@
+"""A study's output folder: one result folder per scenario hash, a manifest, the results table.
+
+```
+OUT/
+  manifest.json        every point and run: parameters, hash, state, message, timings (rewritten atomically)
+  results.parquet      the tidy results table (one row per point)
+  runs/<hash16>/       plan.json and its tables, chips.csv, scenario.json, run.json — appears complete or not at all
+```
+
+A run's folder is staged under ``runs/.staging-*`` and renamed into place in one step, so a study killed at
+any moment leaves finished runs complete and nothing half-written; a re-run finds them by their folders.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from enum import StrEnum
+from pathlib import Path
+
+import pandas as pd
+
+from planner.results import Plan
+
+MANIFEST = "manifest.json"
+RESULTS = "results.parquet"
+RUNS = "runs"
+RUN_RECORD = "run.json"
+STAGING_PREFIX = ".staging-"
+
+
+class RunState(StrEnum):
+    """Where a run stands. ``optimal``, ``time_limit`` and ``no_solution`` have a result folder and are not
+    redone on resume; ``failed`` (the run raised) and ``lost`` (its worker died) are retried."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    OPTIMAL = "optimal"
+    TIME_LIMIT = "time_limit"
+    NO_SOLUTION = "no_solution"
+    FAILED = "failed"
+    LOST = "lost"
+
+    @property
+    def is_finished(self) -> bool:
+        return self in {RunState.OPTIMAL, RunState.TIME_LIMIT, RunState.NO_SOLUTION}
+
+
+def write_json_atomic(path: Path, document: object) -> None:
+    """Write JSON to a temporary file beside ``path`` and rename it over ``path`` in one step."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w") as stream:
+            json.dump(document, stream, indent=1, default=str)
+            stream.write("\n")
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def write_parquet_atomic(table: pd.DataFrame, path: Path) -> None:
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(handle)
+    try:
+        table.to_parquet(temporary, index=False)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def write_run_dir(runs_dir: Path, key: str, plan: Plan, chips: pd.DataFrame, scenario: dict, record: dict) -> Path:
+    """The run's folder, staged and renamed into place; ``run.json`` is written last inside the stage."""
+    runs_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{key}-", dir=runs_dir))
+    target = runs_dir / key
+    try:
+        plan.to_dir(staging / "plan")
+        for item in (staging / "plan").iterdir():
+            os.replace(item, staging / item.name)
+        (staging / "plan").rmdir()
+        chips.reset_index().to_csv(staging / "chips.csv", index=False)
+        (staging / "scenario.json").write_text(json.dumps(scenario, indent=1, sort_keys=True) + "\n")
+        write_json_atomic(staging / RUN_RECORD, record)
+        if target.exists():  # an earlier copy of the same scenario: replace it only now the new one is whole
+            shutil.rmtree(target)
+        os.replace(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return target
+
+
+class StudyStore:
+    """Reads and writes one study's output folder."""
+
+    def __init__(self, directory: str | Path):
+        self.directory = Path(directory)
+        self.runs_dir = self.directory / RUNS
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.directory / MANIFEST
+
+    @property
+    def results_path(self) -> Path:
+        return self.directory / RESULTS
+
+    def run_dir(self, key: str) -> Path:
+        return self.runs_dir / key
+
+    def open(self) -> None:
+        """Create the folder and drop stages left by a run that was killed while writing."""
+        self.runs_dir.mkdir(parents=True, exist_ok=True)
+        for stale in self.runs_dir.glob(f"{STAGING_PREFIX}*"):
+            shutil.rmtree(stale, ignore_errors=True)
+
+    def finished(self) -> dict[str, dict]:
+        """Run records of the complete result folders, by run key."""
+        records = {}
+        if not self.runs_dir.is_dir():
+            return records
+        for path in self.runs_dir.glob(f"*/{RUN_RECORD}"):
+            if path.parent.name.startswith("."):
+                continue
+            try:
+                record = json.loads(path.read_text())
+            except (OSError, json.JSONDecodeError):
+                continue
+            if RunState(record.get("state", "failed")).is_finished:
+                records[path.parent.name] = record
+        return records
+
+    def read_manifest(self) -> dict | None:
+        if not self.manifest_path.exists():
+            return None
+        return json.loads(self.manifest_path.read_text())
+
+    def write_manifest(self, manifest: dict) -> None:
+        write_json_atomic(self.manifest_path, manifest)
+
+    def read_plan(self, key: str) -> tuple[Plan, pd.DataFrame]:
+        directory = self.run_dir(key)
+        return Plan.from_dir(directory), pd.read_csv(directory / "chips.csv").set_index("chip")

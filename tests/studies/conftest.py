@@ -1,0 +1,27 @@
+"""A real two-worker Dask LocalCluster shared by the study tests, and small study files."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+# India with three demand regions and no training: each run takes a few seconds.
+SMALL_SET = {"regions.count": 3, "demand.training": None}
+SMALL_SOLVER = {"time_limit_s": 120, "mip_gap": 0.002}
+RAISING_CASE = {"regions.min_city_population": 100_000_000}  # valid, but no city is that large: the run raises
+
+
+def write_study(directory: Path, name: str, **sections) -> Path:
+    study = {"name": name, "base": "india", "set": dict(SMALL_SET), "solver": dict(SMALL_SOLVER), **sections}
+    path = directory / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(study, sort_keys=False))
+    return path
+
+
+@pytest.fixture(scope="session")
+def client():
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster, \
+            Client(cluster) as dask_client:
+        yield dask_client

@@ -1,0 +1,80 @@
+"""A six-scenario study on a real LocalCluster: one raising run recorded without stopping the others, 1 and 2
+workers giving identical tables, a re-run redoing nothing."""
+
+import json
+
+import pandas as pd
+import pytest
+from conftest import RAISING_CASE, SMALL_SOLVER, write_study
+
+from planner.studies import TIMING_COLUMNS, load, load_design, run_study
+
+pytestmark = pytest.mark.solver
+
+GRID = {"service_classes.interactive.rtt_budget_ms": [20, 40], "demand.agents_per_capita": [0.5, 1.0]}
+CASES = [{"demand.agents_per_capita": 1.5}, RAISING_CASE]
+
+
+@pytest.fixture(scope="module")
+def design(tmp_path_factory):
+    path = write_study(tmp_path_factory.mktemp("study"), "six", grid=GRID, cases=CASES)
+    return load_design(path)
+
+
+@pytest.fixture(scope="module")
+def two_workers(design, client, tmp_path_factory):
+    out = tmp_path_factory.mktemp("two")
+    return run_study(design, out, client=client), out
+
+
+def test_six_runs_one_failure_recorded(design, two_workers):
+    outcome, out = two_workers
+    assert len(design.points) == len(design.runs) == 6
+    table = outcome.table
+    assert outcome.progress.done == 5 and outcome.progress.failed == 1
+    failed = table[table["state"] == "failed"]
+    assert len(failed) == 1 and failed["regions.min_city_population"].iloc[0] == 100_000_000
+    assert "no cities of at least 100000000 people" in failed["message"].iloc[0]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["counts"] == {"runs": 6, "done": 5, "failed": 1, "resumed": 0, "points": 6}
+    failed_run = manifest["runs"][failed["scenario_hash"].iloc[0][:16]]
+    assert failed_run["state"] == "failed" and failed_run["traceback"]
+    for digest in table.loc[table["state"] != "failed", "scenario_hash"]:
+        assert (out / "runs" / digest[:16] / "plan.json").exists()
+        assert json.loads((out / "runs" / digest[:16] / "plan.json").read_text())["scenario_hash"] == digest
+    assert not (out / "runs" / failed["scenario_hash"].iloc[0][:16]).exists()
+
+
+def test_runs_proven_within_their_gap(two_workers):
+    table = two_workers[0].table
+    good = table[table["state"] != "failed"]
+    assert (good["state"] == "optimal").all()
+    assert (good["gap"] <= SMALL_SOLVER["mip_gap"]).all() and good["verified"].all()
+    # more agents per person never costs less at the same latency budget
+    for _, same_budget in good.groupby("service_classes.interactive.rtt_budget_ms"):
+        ordered = same_budget.sort_values("demand.agents_per_capita")
+        assert ordered["objective_usd"].is_monotonic_increasing
+
+
+def test_results_table_round_trips_through_parquet(two_workers):
+    outcome, out = two_workers
+    pd.testing.assert_frame_equal(load(out), pd.read_parquet(out / "results.parquet"))
+    assert list(load(out)["point"]) == list(range(6))
+
+
+def test_one_and_two_workers_give_identical_tables(design, two_workers, tmp_path):
+    one = run_study(design, tmp_path, workers=1)
+    timing = list(TIMING_COLUMNS)
+    pd.testing.assert_frame_equal(load(tmp_path).drop(columns=timing), load(two_workers[1]).drop(columns=timing))
+    assert one.progress.done == 5
+
+
+def test_rerun_redoes_nothing_and_retries_the_failure(design, two_workers, client):
+    outcome, out = two_workers
+    records = {p: p.read_text() for p in (out / "runs").glob("*/run.json")}
+    again = run_study(design, out, client=client)
+    assert again.progress.resumed == 5 and again.progress.failed == 1
+    assert {p: p.read_text() for p in (out / "runs").glob("*/run.json")} == records
+    manifest = json.loads((out / "manifest.json").read_text())
+    attempts = {entry["state"]: entry["attempts"] for entry in manifest["runs"].values()}
+    assert attempts == {"optimal": 1, "failed": 2}
