@@ -81,6 +81,7 @@ def monotone_violations(table: pd.DataFrame, knob: str, tighter: str = "lower", 
     return table.loc[violations]
 
 
-def is_monotone_in_cap(table: pd.DataFrame, cap: str = "policy.tpp_cap") -> bool:
-    """A tighter cap never lowers cost: each incumbent is at least the bound of every looser cap."""
+def is_monotone_in_cap(table: pd.DataFrame, cap: str = "tpp_cap") -> bool:
+    """A tighter cap never lowers cost: each incumbent is at least the bound of every looser cap (``cap``: the
+    column of the cap in force, the ``tpp_cap`` output by default)."""
     return monotone_violations(table, cap, tighter="lower").empty

@@ -1,8 +1,9 @@
 """Running a study on dask.distributed: a LocalCluster (one single-threaded worker process per core) or an
 existing cluster by its scheduler address, through the same code.
 
-Finished runs (a complete result folder for their scenario hash) are skipped, so a re-run resumes where a
-killed one stopped. The manifest is rewritten atomically after every finished, failed or lost run.
+Workers solve; the client writes each run's folder as its plan arrives (so workers need no shared file
+system) and rewrites the manifest atomically after every finished, failed or lost run. Finished runs (a
+complete result folder for their scenario hash) are skipped, so a re-run resumes where a killed one stopped.
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ import pandas as pd
 
 from planner.studies.design import Design
 from planner.studies.outputs import collect
-from planner.studies.store import RunState, StudyStore
+from planner.studies.store import RunState, StudyStore, write_run_dir
 from planner.studies.table import results_table, write_results
-from planner.studies.worker import solve_run
+from planner.studies.worker import RunOutput, solve_run
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +108,7 @@ class _Session:
             self.runs[run.key] = entry
         self.resumed = sum(1 for entry in self.runs.values() if entry.get("resumed"))
         self.finished_now = 0
-        self.running = 0
+        self.running_keys: set[str] = set()
 
     def pending(self) -> list:
         return [run for run in self.design.runs if not RunState(self.runs[run.key]["state"]).is_finished]
@@ -124,7 +125,7 @@ class _Session:
         for key, entry in self.runs.items():
             if entry["state"] in {RunState.PENDING, RunState.RUNNING}:
                 entry["state"] = str(RunState.RUNNING if key in keys else RunState.PENDING)
-        self.running = len(keys)
+        self.running_keys = set(keys)
 
     def counts(self) -> Progress:
         states = [RunState(entry["state"]) for entry in self.runs.values()]
@@ -133,8 +134,8 @@ class _Session:
         elapsed = time.perf_counter() - self.started
         remaining = len(states) - done - failed
         eta = elapsed / self.finished_now * remaining if self.finished_now else (0.0 if not remaining else None)
-        return Progress(total=len(states), done=done, failed=failed, running=self.running, resumed=self.resumed,
-                        elapsed_s=elapsed, eta_s=eta)
+        return Progress(total=len(states), done=done, failed=failed, running=len(self.running_keys),
+                        resumed=self.resumed, elapsed_s=elapsed, eta_s=eta)
 
     def manifest(self) -> dict:
         design = self.design
@@ -168,13 +169,27 @@ def _lost(error: BaseException) -> dict:
             "finished": _now()}
 
 
+def _saved(session: _Session, key: str, output: RunOutput, scenario_json: dict) -> dict:
+    """Write a finished run's folder; its record, or a failure record if the folder could not be written."""
+    if output.plan is None:
+        return output.record
+    try:
+        write_run_dir(session.store.runs_dir, key, output.plan, output.chips, scenario_json, output.record)
+    except OSError as error:
+        return {**output.record, "state": str(RunState.FAILED), "message": f"result not written: {error}"}
+    return output.record
+
+
 def _execute(client, session: _Session) -> None:
     from distributed import as_completed
 
-    runs_dir = str(session.store.runs_dir.resolve())
     pending = session.pending()
-    futures = {client.submit(solve_run, run.scenario.model_dump(mode="json"), run.scenario_hash, runs_dir, run.key,
-                             key=f"planner-run-{run.key}-{time.time_ns()}", pure=False): run.key for run in pending}
+    scenarios = {run.key: run.scenario.model_dump(mode="json") for run in pending}
+    futures = {}
+    for run in pending:
+        future = client.submit(solve_run, scenarios[run.key], run.scenario_hash, run.key,
+                               key=f"planner-run-{run.key}-{time.time_ns()}", pure=False)
+        futures[future] = run.key
     outputs_checked = any(RunState(entry["state"]).is_finished for entry in session.runs.values())
     queue = as_completed(list(futures))
     try:
@@ -183,15 +198,17 @@ def _execute(client, session: _Session) -> None:
             for future in batch:
                 key = futures[future]
                 try:
-                    record = future.result()
+                    record = _saved(session, key, future.result(), scenarios[key])
                 except Exception as error:  # noqa: BLE001 - a dead worker is recorded, not raised
                     record = _lost(error)
+                future.release()
                 session.record(key, record)
                 if not outputs_checked and RunState(record["state"]).is_finished:
                     _check_outputs(session, key)
                     outputs_checked = True
-            session.mark_running(_running(client, futures))
-            if batch:
+            running = _running(client, futures)
+            if batch or running != session.running_keys:
+                session.mark_running(running)
                 session.save()
             session.notify()
             if not batch:
@@ -227,13 +244,14 @@ def run_study(design: Design, out_dir: str | Path, workers: int | None = None, s
     _check_outputs_of_resumed(session)
     session.save()
     session.notify()
-    if session.pending():
-        if client is not None:
+    try:
+        if session.pending() and client is not None:
             _execute(client, session)
-        else:
+        elif session.pending():
             with dask_client(workers, scheduler) as own:
                 _execute(own, session)
-    session.save()
+    finally:
+        session.save()
     session.notify()
     table = results_table(store, session.manifest())
     write_results(store, table)

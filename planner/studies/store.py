@@ -88,13 +88,24 @@ def write_run_dir(runs_dir: Path, key: str, plan: Plan, chips: pd.DataFrame, sce
         chips.reset_index().to_csv(staging / "chips.csv", index=False)
         (staging / "scenario.json").write_text(json.dumps(scenario, indent=1, sort_keys=True) + "\n")
         write_json_atomic(staging / RUN_RECORD, record)
-        if target.exists():  # an earlier copy of the same scenario: replace it only now the new one is whole
-            shutil.rmtree(target)
-        os.replace(staging, target)
+        _move_into_place(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return target
+
+
+def _move_into_place(staging: Path, target: Path) -> None:
+    """Rename the stage to the run's folder. The same scenario solved twice at once (a run left going by a
+    killed study, and its retry) is kept once: a complete folder that appeared meanwhile wins."""
+    if target.exists():
+        shutil.rmtree(target, ignore_errors=True)
+    try:
+        os.replace(staging, target)
+    except OSError:
+        if not (target / RUN_RECORD).exists():
+            raise
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 class StudyStore:
