@@ -83,6 +83,7 @@ def sweep(study_file: Path, workers: int | None, scheduler: str | None, out_dir:
     retried by the next sweep into the same folder), 2 for an invalid study."""
     from planner.scenario.load import parse_override
     from planner.studies import load_design, run_study
+    from planner.studies.runner import available_cores
 
     if workers is not None and scheduler:
         raise click.UsageError("--workers sizes a new LocalCluster; it cannot be combined with --scheduler")
@@ -92,7 +93,8 @@ def sweep(study_file: Path, workers: int | None, scheduler: str | None, out_dir:
         values[".".join(keys)] = value
     design = load_design(study_file, values)
     target = out_dir or Path("out") / "studies" / design.study.name
-    where = f"scheduler {scheduler}" if scheduler else f"a LocalCluster of {workers or 'one worker per core'}"
+    where = f"the cluster at {scheduler}" if scheduler else \
+        f"a LocalCluster of {workers or available_cores()} single-threaded worker(s)"
     click.echo(f"Study '{design.study.name}': {len(design.points)} points, {len(design.runs)} distinct runs, "
                f"on {where}; results in {target}", err=True)
     display = _Display()

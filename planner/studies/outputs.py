@@ -1,7 +1,7 @@
 """Outputs collected from each plan into the results table.
 
 An output is either a derived one (a function of the plan's tables, below) or a key of ``plan.json``,
-dotted for nested keys (``objective_usd``, ``policy.tpp_cap``, ``problem_size.variables``,
+dotted for nested keys (``objective_usd``, ``policy.tpp_cap``, ``problem_size.n_variables``,
 ``verification.ok``): new keys that the pipeline writes into ``plan.json`` are outputs without any change
 here. A name that is neither raises a ``StudyError`` naming the keys there are.
 """

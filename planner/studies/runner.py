@@ -67,6 +67,14 @@ class StudyOutcome:
 ProgressCallback = Callable[[Progress], None]
 
 
+def available_cores() -> int:
+    """Cores this process may run on (its CPU affinity where the platform tells, else the machine's)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
 @contextmanager
 def dask_client(workers: int | None = None, scheduler: str | None = None) -> Iterator:
     """A client of the cluster at ``scheduler``, or of a new LocalCluster of ``workers`` single-threaded
@@ -79,7 +87,7 @@ def dask_client(workers: int | None = None, scheduler: str | None = None) -> Ite
         with Client(scheduler) as client:
             yield client
         return
-    n_workers = workers or os.cpu_count() or 1
+    n_workers = workers or available_cores()
     with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=":0",
                       env=WORKER_ENV) as cluster, Client(cluster) as client:
         yield client

@@ -17,12 +17,14 @@ TIMING_COLUMNS = ("wall_s", "solve_s", "worker", "started", "finished")
 
 def results_table(store: StudyStore, manifest: dict) -> pd.DataFrame:
     """One row per point: ``point``, ``draw`` (Monte Carlo studies), the parameters, ``scenario_hash``,
-    ``state``, ``message``, the outputs (NaN where the run did not finish) and the timing columns."""
+    ``state``, ``message``, the outputs (NaN where the run did not finish) and the timing columns. A run's
+    complete folder takes precedence over the manifest's entry."""
     outputs_by_key: dict[str, dict] = {}
+    on_disk = store.finished()  # a folder written just before the manifest was (a killed study) still counts
     rows = []
     for point in manifest["points"]:
         key = point["key"]
-        entry = manifest["runs"][key]
+        entry = on_disk.get(key) or manifest["runs"][key]
         state = RunState(entry["state"])
         if state.is_finished and key not in outputs_by_key:
             plan, chips = store.read_plan(key)

@@ -8,7 +8,7 @@ import time
 import pytest
 from conftest import write_study
 
-from planner.studies import load_design, run_study
+from planner.studies import load, load_design, run_study
 
 pytestmark = pytest.mark.solver
 
@@ -38,6 +38,8 @@ def test_killed_study_resumes_without_redoing_finished_runs(client, tmp_path):
     assert 1 <= len(before) < RUNS, "the sweep was not killed mid-run"
     manifest = json.loads((out / "manifest.json").read_text())  # whole, though the writer was killed
     assert manifest["counts"]["runs"] == RUNS
+    partial = load(out)  # the table of an interrupted study, rebuilt from the manifest and the folders
+    assert len(partial) == RUNS and (partial["state"] == "optimal").sum() >= 1
 
     outcome = run_study(load_design(path), out, client=client)
     assert outcome.progress.done == RUNS and outcome.progress.resumed >= len(before)

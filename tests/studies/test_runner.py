@@ -7,7 +7,10 @@ import pandas as pd
 import pytest
 from conftest import RAISING_CASE, SMALL_SOLVER, write_study
 
+from planner.errors import StudyError
 from planner.studies import TIMING_COLUMNS, load, load_design, run_study
+from planner.studies.store import StudyStore
+from planner.studies.table import results_table
 
 pytestmark = pytest.mark.solver
 
@@ -78,3 +81,15 @@ def test_rerun_redoes_nothing_and_retries_the_failure(design, two_workers, clien
     manifest = json.loads((out / "manifest.json").read_text())
     attempts = {entry["state"]: entry["attempts"] for entry in manifest["runs"].values()}
     assert attempts == {"optimal": 1, "failed": 2}
+
+
+def test_outputs_by_plan_json_key_and_an_unknown_one(two_workers):
+    store = StudyStore(two_workers[1])
+    manifest = store.read_manifest()
+    table = results_table(store, {**manifest, "outputs": ["problem_size.n_variables", "solver_options.threads"]})
+    good = table[table["state"] == "optimal"]
+    assert (good["solver_options.threads"] == 1).all() and (good["problem_size.n_variables"] > 0).all()
+    with pytest.raises(StudyError) as caught:
+        results_table(store, {**manifest, "outputs": ["objective_usd", "cost_usd_per_yr"]})
+    assert [p.key_path for p in caught.value.problems] == ["outputs.1"]
+    assert "chips_total" in str(caught.value) and "bound_usd" in str(caught.value)
