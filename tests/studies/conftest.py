@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-# India with three demand regions and no training: each run takes a few seconds.
-SMALL_SET = {"regions.count": 3, "demand.training": None}
+# India with three demand regions of its larger cities and no training: each run takes about a second.
+SMALL_SET = {"regions.count": 3, "regions.min_city_population": 300_000, "demand.training": None}
 SMALL_SOLVER = {"time_limit_s": 120, "mip_gap": 0.002}
 RAISING_CASE = {"regions.min_city_population": 100_000_000}  # valid, but no city is that large: the run raises
 
