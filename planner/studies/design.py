@@ -23,7 +23,7 @@ from planner.errors import Problem, ScenarioError, StudyError
 from planner.scenario.checks import check_scenario
 from planner.scenario.load import read_raw, resolve_scenario_path, scenario_hash, validate_raw
 from planner.scenario.schema import Scenario
-from planner.studies.schema import Choice, LogNormal, MonteCarlo, Normal, Study, Triangular, Uniform
+from planner.studies.schema import Choice, KnobRange, LogNormal, MonteCarlo, Normal, Study, Triangular, Uniform
 
 TRUNCATED_NORMAL_MAX_TRIES = 1000
 
@@ -153,6 +153,32 @@ def monte_carlo_draws(monte_carlo: MonteCarlo) -> list[dict[str, object]]:
     return [{key: _draw(rng, spec) for key, spec in monte_carlo.parameters.items()} for _ in range(monte_carlo.draws)]
 
 
+def resolve_knob_ranges(study: Study, base: Scenario, source: str) -> Study:
+    """``knob_range`` distributions replaced by the triangular distribution of the knob's shipped range."""
+    from planner.demand.ranges import knob_ranges
+
+    if study.monte_carlo is None:
+        return study
+    specs = dict(study.monte_carlo.parameters)
+    ranged = [key for key, spec in specs.items() if isinstance(spec, KnobRange)]
+    if not ranged:
+        return study
+    try:
+        found = {r.knob: r for r in knob_ranges(base, ranged)}
+    except ScenarioError as error:
+        raise StudyError([Problem(source, f"monte_carlo.parameters.{p.key_path}", p.message)
+                          for p in error.problems]) from None
+    missing = [key for key in ranged if key not in found]
+    if missing:
+        raise StudyError([Problem(source, f"monte_carlo.parameters.{key}", "the base scenario has no value for "
+                                  "this knob") for key in missing])
+    for key in ranged:
+        r = found[key]
+        specs[key] = (Triangular(distribution="triangular", low=r.low, mode=r.central, high=r.high)
+                      if r.high > r.low else Choice(distribution="choice", values=[r.central]))
+    return study.model_copy(update={"monte_carlo": study.monte_carlo.model_copy(update={"parameters": specs})})
+
+
 def study_points(study: Study) -> list[Point]:
     """The grid's points, then the cases; each crossed with every Monte Carlo draw. The draws are the same
     for every point (common random numbers), so policies are compared on the same futures."""
@@ -277,6 +303,7 @@ def design(study: Study, source: str | Path) -> Design:
     """Every point of ``study`` and its distinct runs; all problems across all points raised at once."""
     source = str(source)
     base_raw = read_raw(resolve_base(study, source))
+    study = resolve_knob_ranges(study, build_scenario(base_raw, study, Point(-1, {}, {}), source), source)
     try:
         points = study_points(study)
     except ValueError as error:

@@ -89,7 +89,14 @@ class Choice(StrictModel):
         return self
 
 
-Distribution = Annotated[Uniform | Triangular | Normal | LogNormal | Choice, Field(discriminator="distribution")]
+class KnobRange(StrictModel):
+    distribution: Literal["knob_range"]
+    """Triangular over the knob's shipped low / central / high range (``planner.demand.ranges``, sources in
+    ``data/public_anchors/demand_anchors.yaml``), the central value being the base scenario's."""
+
+
+Distribution = Annotated[Uniform | Triangular | Normal | LogNormal | Choice | KnobRange,
+                         Field(discriminator="distribution")]
 
 
 class MonteCarlo(StrictModel):

@@ -8,6 +8,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+import planner
 from planner.cli import cli
 from planner.errors import StudyError
 from planner.resources import data_path
@@ -97,10 +98,11 @@ def test_monte_carlo_draws_follow_seed_and_distributions():
 
 
 def test_points_with_the_same_scenario_are_solved_once(tmp_path):
-    path = _write(tmp_path, {"name": "dup", "base": "india", "cases": [{"demand.agents_per_capita": 1.0}, {}]})
-    design = load_design(path)  # the base has 1.0 agents per capita already
+    base_value = planner.load_scenario("india").demand.agents_per_capita
+    path = _write(tmp_path, {"name": "dup", "base": "india", "cases": [{"demand.agents_per_capita": base_value}, {}]})
+    design = load_design(path)  # the second case is the base itself
     assert len(design.points) == 2 and len(design.runs) == 1
-    assert design.parameter_values == [{"demand.agents_per_capita": 1.0}] * 2
+    assert design.parameter_values == [{"demand.agents_per_capita": base_value}] * 2
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
@@ -123,3 +125,21 @@ def test_sweep_reports_an_invalid_study_with_exit_code_2(tmp_path):
     assert result.exit_code == 2
     assert "grid.demand.agents_per_capita.0" in result.output and "Traceback" not in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_knob_range_draws_within_the_shipped_range(tmp_path):
+    from planner.demand.ranges import knob_ranges
+
+    knob = "demand.agents_growth_per_year"
+    path = _write(tmp_path, {"name": "ranged", "base": "india", "monte_carlo": {"draws": 30, "seed": 4, "parameters": {
+        knob: {"distribution": "knob_range"}}}})
+    design = load_design(path)
+    (expected,) = knob_ranges(planner.load_scenario("india"), [knob])
+    drawn = [values[knob] for values in design.parameter_values]
+    assert expected.low < expected.high and min(drawn) >= expected.low and max(drawn) <= expected.high
+    assert len(set(drawn)) == 30
+    bad = _write(tmp_path, {"name": "ranged", "base": "india", "monte_carlo": {"draws": 3, "seed": 4, "parameters": {
+        "demand.agents_per_capita": {"distribution": "knob_range"}}}})
+    with pytest.raises(StudyError) as caught:
+        load_design(bad)
+    assert _problems(caught.value).keys() == {"monte_carlo.parameters.demand.agents_per_capita"}
