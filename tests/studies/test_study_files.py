@@ -53,7 +53,7 @@ def test_scenario_problems_point_at_the_study_key(tmp_path):
     with pytest.raises(StudyError) as caught:
         load_design(path)
     problems = _problems(caught.value)
-    assert "Extra inputs" in problems["grid.demand.agent_per_capita.0"]
+    assert problems["grid.demand.agent_per_capita.0"].startswith("scenario key demand.agent_per_capita: ")
     assert "greater than or equal to 0" in problems["grid.demand.agents_per_capita.1"]
     assert "NO-SUCH-CHIP" in str(caught.value) and any(k.startswith("cases.0.chips.candidates") for k in problems)
     assert "list of 14" in problems["cases.1.sites.99.max_grid_mw"]
