@@ -7,14 +7,19 @@ Plain formulations (what a textbook writes down first, built as numpy CSC arrays
 - CFLP: sum_i x_ij = 1; sum_j d_j x_ij <= cap_i y_i (the capacity row is the only link between x and y).
 - UFLP: sum_i x_ij = 1; sum_j x_ij <= n y_i (aggregated linking).
 - p-median: ReVelle-Swain: sum_i x_ij = 1; x_ij <= y_i; sum_i y_i = p.
-Ours: ``planner.mip.facility.solve_facility`` (Pyomo + planner.solve, strong formulations, reductions).
+Ours: ``planner.mip.facility.solve_facility`` (CFLP/UFLP: Pyomo + planner.solve, strong formulations;
+p-median: ``planner.mip.pmedian``, heuristic + Lagrangian fixing + truncated radius MIP, arrays into HiGHS).
 
     python benchmarks/bench_orlib.py --samples tests/data/orlib --generated 3 --seed 1 --time-limit 300
+    python benchmarks/bench_orlib.py --samples tests/data/orlib --pmed 1-40 --time-limit 300   # the p-median table
+    python benchmarks/bench_orlib.py --pmed 1-10 --variants no-truncate,no-lagrangian   # what each step pays
+    python benchmarks/bench_orlib.py --published DIR --pmed 1-40   # OR-Library's own pmed1..40.txt in DIR
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
 import sys
 import tempfile
 import time
@@ -27,9 +32,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from gen_cflp import capinfo_text, generate  # noqa: E402
+from gen_pmed import case_text, parse_cases  # noqa: E402
 
 from planner.io.orlib import CapInstance, PMedianInstance, read_capinfo, read_pmedinfo  # noqa: E402
 from planner.mip.facility import FacilityProblem, solve_facility  # noqa: E402
+from planner.mip.pmedian import PMedianOptions  # noqa: E402
 from planner.solve import SolveOptions  # noqa: E402
 
 MIP_GAP = 1e-4
@@ -118,8 +125,14 @@ def solve_plain(inst, problem: str, time_limit_s: float) -> Run:
 
 # ------------------------------------------------------------------------------------------ ours
 
-def solve_ours(inst, problem: str, time_limit_s: float) -> Run:
-    r = solve_facility(inst, FacilityProblem(problem), SolveOptions(time_limit_s=time_limit_s, mip_gap=MIP_GAP))
+VARIANTS = {"no-heuristic": {"heuristic": False}, "no-lagrangian": {"lagrangian": False},
+            "no-truncate": {"truncate": False}, "no-radius-cap": {"lagrangian_radius": False}}
+
+
+def solve_ours(inst, problem: str, time_limit_s: float, variant: str | None = None) -> Run:
+    accel = PMedianOptions(**VARIANTS[variant]) if variant else None
+    r = solve_facility(inst, FacilityProblem(problem), SolveOptions(time_limit_s=time_limit_s, mip_gap=MIP_GAP),
+                       pmedian=accel)
     return Run(r.n_vars, r.n_cons, r.build_s, r.solve_s, r.objective, r.gap, str(r.status))
 
 
@@ -133,22 +146,42 @@ def _line(name: str, problem: str, path: str, run: Run) -> str:
             f"| {run.objective:.3f} | {run.gap:.2e} | {run.status} |")
 
 
-def bench(cases: list[tuple[str, object, str]], time_limit_s: float) -> None:
-    print("| " + " | ".join(HEADER) + " |")
-    print("|" + "---|" * len(HEADER))
-    totals = np.zeros(2)
-    ratios = []
+def bench(cases: list[tuple[str, object, str]], time_limit_s: float, variants: list[str]) -> None:
+    print("| " + " | ".join(HEADER) + " | ratio |")
+    print("|" + "---|" * (len(HEADER) + 1))
+    paths = ["plain", "ours", *variants]
+    totals = {group: dict.fromkeys(paths, 0.0) for group in ("all", "generated p-median")}
+    proven = {group: dict.fromkeys(paths, 0) for group in totals}
+    counted = dict.fromkeys(totals, 0)
     for name, inst, problem in cases:
-        plain = solve_plain(inst, problem, time_limit_s)
-        print(_line(name, problem, "plain", plain), flush=True)
-        ours = solve_ours(inst, problem, time_limit_s)
-        ratios.append((name, problem, plain.total_s / ours.total_s))
-        print(_line(name, problem, "ours", ours) + f" ratio plain/ours {ratios[-1][2]:.2f}", flush=True)
-        totals += (plain.total_s, ours.total_s)
-    print(f"\ntotal_s plain {totals[0]:.1f}  ours {totals[1]:.1f}  ratio {totals[0] / totals[1]:.2f}")
+        groups = ["all"] + (["generated p-median"] if name.startswith("genpmed") else [])
+        runs = {"plain": solve_plain(inst, problem, time_limit_s)}
+        print(_line(name, problem, "plain", runs["plain"]) + " |", flush=True)
+        for path in paths[1:]:
+            if path != "ours" and problem != "pmedian":
+                continue
+            runs[path] = solve_ours(inst, problem, time_limit_s, None if path == "ours" else path)
+            ratio = runs["plain"].total_s / max(runs[path].total_s, 1e-9)
+            print(_line(name, problem, path, runs[path]) + f" {ratio:.2f} |", flush=True)
+        for group in groups:
+            counted[group] += 1
+            for path, run in runs.items():
+                totals[group][path] += run.total_s
+                proven[group][path] += run.status == "optimal"
+    print()
+    for group in totals:
+        if not counted[group]:
+            continue
+        shown = ", ".join(f"{path} {totals[group][path]:.2f} s ({proven[group][path]}/{counted[group]} proven)"
+                          for path in paths if path in ("plain", "ours") or group != "all")
+        print(f"total_s over {group} ({counted[group]} cases): {shown}; "
+              f"ours/plain {totals[group]['ours'] / max(totals[group]['plain'], 1e-9):.3f}")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    print(f"peak memory (resident set) of the run: {peak:.2f} GiB")
 
 
-def cases(samples: Path | None, generated: int, seed: int, slack: float, tmp: Path) -> list:
+def cases(samples: Path | None, generated: int, seed: int, slack: float, tmp: Path, pmed: list[int],
+          published: Path | None) -> list:
     found = []
     if samples is not None:
         for file, problem in SAMPLES:
@@ -158,6 +191,11 @@ def cases(samples: Path | None, generated: int, seed: int, slack: float, tmp: Pa
         path = tmp / f"gencap_s{seed}_{k}.txt"
         path.write_text(capinfo_text(*generate(seed=seed * 1000 + k, slack=slack)))
         found.append((path.stem, read_capinfo(path), "cflp"))
+    for case in pmed:
+        path = published / f"pmed{case}.txt" if published is not None else tmp / f"genpmed{case}.txt"
+        if published is None:
+            path.write_text(case_text(case))
+        found.append((path.stem, read_pmedinfo(path), "pmedian"))
     return found
 
 
@@ -167,10 +205,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--generated", type=int, default=0, help="number of generated 100x1000 CFLP instances")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--slack", type=float, default=12.0, help="generated: total capacity / total demand")
+    parser.add_argument("--pmed", type=parse_cases, default=[],
+                        help="p-median cases in the 40 OR-Library shapes (gen_pmed.py, seed = case), e.g. 1-40")
+    parser.add_argument("--published", type=Path, default=None,
+                        help="read the --pmed cases from OR-Library's pmedK.txt files in this folder instead")
+    parser.add_argument("--variants", default="", help=f"extra p-median rows, comma-separated: {', '.join(VARIANTS)}")
     parser.add_argument("--time-limit", type=float, default=300.0, help="seconds per instance and path")
     args = parser.parse_args(argv)
+    variants = [v for v in args.variants.split(",") if v]
+    unknown = set(variants) - set(VARIANTS)
+    if unknown:
+        parser.error(f"unknown variants {sorted(unknown)}; choose from {', '.join(VARIANTS)}")
     with tempfile.TemporaryDirectory() as tmp:
-        bench(cases(args.samples, args.generated, args.seed, args.slack, Path(tmp)), args.time_limit)
+        found = cases(args.samples, args.generated, args.seed, args.slack, Path(tmp), args.pmed, args.published)
+        bench(found, args.time_limit, variants)
 
 
 if __name__ == "__main__":

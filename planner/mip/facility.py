@@ -2,20 +2,17 @@
 
 These are the special cases of the siting MIP (DESIGN.md §4): one product, unit throughput, no power or grid
 terms. Each concern is one builder that appends its cost terms to ``m.cost_terms``; ``build_location_model`` and
-``build_pmedian_model`` are the short orchestrators and ``solve_facility`` builds, solves through ``planner.solve`` and extracts a
-frozen ``FacilityResult``.
+``solve_facility`` builds, solves through ``planner.solve`` (p-median: through ``planner.mip.pmedian``) and
+extracts a frozen ``FacilityResult``.
 
 Formulations:
 - UFLP / CFLP: ``serve_share[i, j]`` (fraction of customer j's demand served from site i) on the sparse set
   ``PAIRS``; disaggregated linking ``serve_share[i, j] <= min(1, cap_i / d_j) * open_site[i]`` (the strong
   form; its LP bound is far above the textbook aggregated one); for CFLP the site capacity rows and the
   aggregate capacity cut ``sum_i cap_i open_site[i] >= total demand``.
-- p-median: the UFLP blocks with zero fixed costs plus ``sum_i open_site[i] = p``, or, on large graphs,
-  the compact radius formulation (Elloumi 2010): per client j the sorted distinct distances
-  D_j^1 < ... < D_j^K and ``beyond_radius[j, k] >= 1 - sum_{i: d_ij <= D_j^k} open_site[i]``; objective
-  ``sum_j D_j^1 + sum_k (D_j^{k+1} - D_j^k) beyond_radius[j, k]``. Same LP bound as the classic
-  assignment form, with fewer variables and rows; radii beyond the largest (n-p+1)-th nearest distance are
-  dropped because p open medians always cover them.
+- p-median: ``planner.mip.pmedian`` (no Pyomo): a swap heuristic, a Lagrangian bound with reduced-cost
+  fixing, then the radius formulation (Elloumi 2010), truncated at the incumbent's distances, built as
+  arrays straight into HiGHS.
 """
 
 from __future__ import annotations
@@ -28,6 +25,7 @@ import numpy as np
 import pyomo.environ as pyo
 
 from planner.io.orlib import CapInstance, PMedianInstance
+from planner.mip.pmedian import PMedianOptions, PMedianSolution, solve_pmedian
 from planner.solve import SolveOptions, Termination, solve
 
 
@@ -147,117 +145,35 @@ def add_capacity(m: pyo.ConcreteModel, inst: CapInstance) -> None:
         doc="sum_i capacity[i] * open_site[i] >= total demand (valid cut; strengthens the LP and cover cuts)")
 
 
-# ----------------------------------------------------------------------------------------------- p-median
-
-class PMedianForm(StrEnum):
-    ASSIGNMENT = "assignment"
-    RADIUS = "radius"
-    AUTO = "auto"
-
-
-def build_pmedian_model(inst: PMedianInstance, form: PMedianForm = PMedianForm.AUTO) -> pyo.ConcreteModel:
-    """p-median: the UFLP blocks plus a median count, or the compact radius formulation (module docstring).
-
-    ``AUTO`` takes whichever has fewer nonzeros: the radius form wins on large graphs with few distinct
-    distances per client; the assignment form on small dense ones (pmed1: 30k against 350k nonzeros).
-    """
-    radii = pmedian_radii(inst.distance, inst.p)
-    if form is PMedianForm.AUTO:
-        radius_nz = radius_nonzeros(inst.distance, radii)
-        form = PMedianForm.RADIUS if radius_nz < 3 * inst.n * inst.n else PMedianForm.ASSIGNMENT
-    m = pyo.ConcreteModel(name=f"pmedian-{form}:{inst.name}")
-    m.cost_terms = []
-    if form is PMedianForm.RADIUS:
-        add_median_sets(m, inst, radii)
-        add_median_count(m, inst)
-        add_radius_cost(m, radii)
-    else:
-        located = as_location_instance(inst)
-        add_location_sets(m, located, None)
-        add_siting(m, located, None)
-        add_assignment(m, located)
-        add_open_link(m, located, capacitated=False)
-        add_median_count(m, inst)
-    m.total_cost = pyo.Objective(expr=sum(m.cost_terms), sense=pyo.minimize, doc="sum of m.cost_terms")
-    return m
-
-
-def as_location_instance(inst: PMedianInstance) -> CapInstance:
-    """The p-median graph as an uncapacitated instance: no fixed costs, unit demand, cost = distance."""
-    n = inst.n
-    return CapInstance(name=inst.name, capacity=np.full(n, np.inf), fixed_cost=np.zeros(n),
-                       demand=np.ones(n), cost=inst.distance)
-
-
-def radius_nonzeros(distance: np.ndarray, radii: list[np.ndarray]) -> int:
-    """Constraint-matrix nonzeros of the radius form: per (j, k) the sites within D_j^k plus one."""
-    sorted_columns = np.sort(distance, axis=0)
-    return int(sum(np.searchsorted(sorted_columns[:, j], r[:-1], side="right").sum() + len(r) - 1
-                   for j, r in enumerate(radii)))
-
-
-def pmedian_radii(distance: np.ndarray, p: int) -> list[np.ndarray]:
-    """Per client j the sorted distinct distances to candidate medians that matter for an optimum.
-
-    With p medians open, the nearest one is at most the (n-p+1)-th smallest distance, so larger radii drop.
-    """
-    n = distance.shape[0]
-    cutoff = np.sort(distance, axis=0)[n - p, :]
-    return [np.unique(distance[:, j][distance[:, j] <= cutoff[j]]) for j in range(distance.shape[1])]
-
-
-def add_median_sets(m: pyo.ConcreteModel, inst: PMedianInstance, radii: list[np.ndarray]) -> None:
-    """SITES, CUSTOMERS, RADII (j, k) for k < K_j, and SITES_WITHIN[j, k] = {i: d_ij <= D_j^k}."""
-    vertices = list(range(inst.n))
-    m.SITES = pyo.Set(initialize=vertices, ordered=True, doc="candidate medians i (0-based vertices)")
-    m.CUSTOMERS = pyo.Set(initialize=vertices, ordered=True, doc="clients j (0-based vertices, unit weight)")
-    steps = [(j, k) for j in vertices for k in range(len(radii[j]) - 1)]
-    m.RADII = pyo.Set(initialize=steps, dimen=2, ordered=True, doc="(j, k): client j, radius step k")
-    within = {(j, k): [int(i) for i in np.flatnonzero(inst.distance[:, j] <= radii[j][k])] for j, k in steps}
-    m.SITES_WITHIN = pyo.Set(m.RADII, initialize=within, doc="sites within radius D_j^k of client j")
-
-
-def add_median_count(m: pyo.ConcreteModel, inst: PMedianInstance) -> None:
-    """open_site[i] in {0,1} (made here unless a siting builder made it); exactly p medians open."""
-    if not hasattr(m, "open_site"):
-        m.open_site = pyo.Var(m.SITES, domain=pyo.Binary, doc="1 if vertex i is a median")
-    m.median_count = pyo.Constraint(expr=sum(m.open_site[i] for i in m.SITES) == inst.p,
-                                    doc="sum_i open_site[i] = p")
-
-
-def add_radius_cost(m: pyo.ConcreteModel, radii: list[np.ndarray]) -> None:
-    """beyond_radius[j,k] >= 1 - sum_{i within D_j^k} open_site[i]; distance cost from the radius steps."""
-    m.beyond_radius = pyo.Var(m.RADII, bounds=(0.0, 1.0), doc="1 if client j's nearest median is beyond D_j^k")
-    m.radius_cover = pyo.Constraint(
-        m.RADII, rule=lambda m, j, k: m.beyond_radius[j, k] + sum(m.open_site[i] for i in m.SITES_WITHIN[j, k]) >= 1,
-        doc="beyond_radius[j,k] >= 1 - sum_{i: d_ij <= D_j^k} open_site[i]")
-    base = float(sum(r[0] for r in radii))
-    m.distance_cost = pyo.Expression(
-        expr=base + sum(float(radii[j][k + 1] - radii[j][k]) * m.beyond_radius[j, k] for j, k in m.RADII),
-        doc="sum_j D_j^1 + sum_jk (D_j^{k+1} - D_j^k) * beyond_radius[j,k], distance units")
-    m.cost_terms.append(m.distance_cost)
-
-
 # ----------------------------------------------------------------------------------------------- solve
 
 def solve_facility(inst: CapInstance | PMedianInstance, problem: FacilityProblem | str,
-                   options: SolveOptions | None = None,
-                   pmedian_form: PMedianForm = PMedianForm.AUTO) -> FacilityResult:
-    """Build, solve through ``planner.solve`` and extract a FacilityResult."""
+                   options: SolveOptions | None = None, pmedian: PMedianOptions | None = None) -> FacilityResult:
+    """Build, solve and extract a FacilityResult; ``pmedian`` switches the p-median accelerations."""
     problem = FacilityProblem(problem)
     options = options or SolveOptions()
-    started = time.perf_counter()
     if problem is FacilityProblem.PMEDIAN:
         if not isinstance(inst, PMedianInstance):
             raise TypeError("p-median needs a PMedianInstance (read_pmedinfo)")
-        m = build_pmedian_model(inst, PMedianForm(pmedian_form))
-    else:
-        if not isinstance(inst, CapInstance):
-            raise TypeError(f"{problem} needs a CapInstance (read_capinfo)")
-        m = build_location_model(inst, problem)
+        return _pmedian_result(inst, solve_pmedian(inst, options, pmedian))
+    if not isinstance(inst, CapInstance):
+        raise TypeError(f"{problem} needs a CapInstance (read_capinfo)")
+    started = time.perf_counter()
+    m = build_location_model(inst, problem)
     build_s = time.perf_counter() - started
     outcome = solve(m, options)
     return _result(m, inst, problem, outcome, build_s)
+
+
+def _pmedian_result(inst: PMedianInstance, solved: PMedianSolution) -> FacilityResult:
+    share = np.zeros((inst.n, inst.n))
+    if solved.open_sites:
+        medians = np.array(solved.open_sites)
+        share[medians[np.argmin(inst.distance[medians, :], axis=0)], np.arange(inst.n)] = 1.0
+    return FacilityResult(
+        instance=inst.name, problem=FacilityProblem.PMEDIAN, objective=solved.objective, bound=solved.bound,
+        gap=solved.gap, status=solved.status, open_sites=solved.open_sites, assignment=share,
+        n_vars=solved.n_vars, n_cons=solved.n_cons, build_s=solved.build_s, solve_s=solved.solve_s)
 
 
 def _result(m: pyo.ConcreteModel, inst, problem: FacilityProblem, outcome, build_s: float) -> FacilityResult:
@@ -273,12 +189,6 @@ def _result(m: pyo.ConcreteModel, inst, problem: FacilityProblem, outcome, build
 
 
 def _assignment(m: pyo.ConcreteModel, inst, problem: FacilityProblem, open_sites: tuple[int, ...]) -> np.ndarray:
-    if problem is FacilityProblem.PMEDIAN:
-        share = np.zeros((inst.n, inst.n))
-        medians = np.array(open_sites)
-        nearest = medians[np.argmin(inst.distance[medians, :], axis=0)]
-        share[nearest, np.arange(inst.n)] = 1.0
-        return share
     share = np.zeros((inst.n_sites, inst.n_customers))
     for (i, j), var in m.serve_share.items():
         share[i, j] = var.value or 0.0
