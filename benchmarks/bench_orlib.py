@@ -126,7 +126,7 @@ def solve_plain(inst, problem: str, time_limit_s: float) -> Run:
 # ------------------------------------------------------------------------------------------ ours
 
 VARIANTS = {"no-heuristic": {"heuristic": False}, "no-lagrangian": {"lagrangian": False},
-            "no-truncate": {"truncate": False}, "no-radius-cap": {"lagrangian_radius": False}}
+            "no-truncate": {"truncate": False}}
 
 
 def solve_ours(inst, problem: str, time_limit_s: float, variant: str | None = None) -> Run:

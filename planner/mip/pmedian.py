@@ -47,7 +47,6 @@ class PMedianOptions:
     heuristic: bool = True
     lagrangian: bool = True
     truncate: bool = True
-    lagrangian_radius: bool = True
     lagrangian_max_iterations: int = 300
     lagrangian_max_share: float = 0.25
     """The subgradient loop stops after this share of the time limit."""
@@ -142,8 +141,6 @@ class LagrangianResult:
     opened: np.ndarray
     """Sites that every solution cheaper than the incumbent opens."""
     iterations: int
-    multipliers: np.ndarray
-    """The multipliers of the best bound."""
 
 
 def improvement_threshold(upper: float, integral: bool) -> float:
@@ -161,7 +158,7 @@ def lagrangian(distance: np.ndarray, p: int, upper_sites: np.ndarray, integral: 
     upper = assignment_cost(distance, best_sites)
     lam = distance[best_sites].min(axis=0).astype(float)
     closed, opened = np.zeros(n_sites, bool), np.zeros(n_sites, bool)
-    best_bound, best_lam, mu, stale, iterations = -math.inf, lam, 2.0, 0, 0
+    best_bound, mu, stale, iterations = -math.inf, 2.0, 0, 0
     while iterations < max_iterations and time.perf_counter() < deadline and mu > 1e-3:
         iterations += 1
         reduced = np.minimum(distance - lam[None, :], 0.0)
@@ -175,7 +172,7 @@ def lagrangian(distance: np.ndarray, p: int, upper_sites: np.ndarray, integral: 
         target = improvement_threshold(upper, integral)
         _fix_by_reduced_cost(rho, order, p, bound, target, closed, opened)
         if bound > best_bound + 1e-9:
-            best_bound, best_lam, stale = bound, lam, 0
+            best_bound, stale = bound, 0
         else:
             stale += 1
             if stale >= 20:
@@ -188,34 +185,7 @@ def lagrangian(distance: np.ndarray, p: int, upper_sites: np.ndarray, integral: 
         if norm == 0:
             break
         lam = lam + mu * (upper - bound) / norm * step
-    return LagrangianResult(best_bound, best_sites, upper, closed, opened, iterations, best_lam)
-
-
-def lagrangian_radius(distance: np.ndarray, p: int, lam: np.ndarray, target: float) -> np.ndarray:
-    """Per client j a radius within which every solution cheaper than ``target`` serves it.
-
-    Closing every site within distance r of client j is a restriction whose Lagrangian bound (at ``lam``) is
-    at least L + sum_{t <= c} rho_[p+t] - sum_{closed chosen i} rho_i, c = chosen sites closed (the c cheapest
-    unchosen sites replace them, or better ones). Once that reaches ``target`` no improving solution leaves j
-    beyond r. inf where no radius qualifies."""
-    rho = np.minimum(distance - lam[None, :], 0.0).sum(axis=1)
-    order = np.argsort(rho, kind="stable")
-    chosen = np.zeros(len(rho), bool)
-    chosen[order[:p]] = True
-    bound = float(lam.sum() + rho[order[:p]].sum())
-    spare = np.full(p + 1, np.inf)
-    spare[0] = 0.0
-    tail = np.cumsum(rho[order[p:]][:p])
-    spare[1:len(tail) + 1] = tail
-    by_distance = np.argsort(distance, axis=0, kind="stable")  # [rank, client]
-    closed_chosen = chosen[by_distance]
-    count = np.cumsum(closed_chosen, axis=0)
-    given_up = np.cumsum(np.where(closed_chosen, rho[by_distance], 0.0), axis=0)
-    reaches = bound + spare[count] - given_up >= target
-    first = np.argmax(reaches, axis=0)
-    clients = np.arange(distance.shape[1])
-    radius = distance[by_distance[first, clients], clients]
-    return np.where(reaches.any(axis=0), radius, np.inf)
+    return LagrangianResult(best_bound, best_sites, upper, closed, opened, iterations)
 
 
 def _fix_by_reduced_cost(rho: np.ndarray, order: np.ndarray, p: int, bound: float, target: float,
@@ -375,7 +345,6 @@ class _Search:
         self.upper, self.bound = math.inf, -math.inf
         self.closed, self.opened = np.zeros(n, bool), np.zeros(n, bool)
         self.fixed_against = math.inf
-        self.radius_cap = np.full(n, np.inf)
         self.status = Termination.OPTIMAL
         self.build_s, self.n_vars, self.n_cons = 0.0, 0, 0
         self.stats: dict = {}
@@ -406,17 +375,13 @@ class _Search:
             self.offer(better)
         self.bound = max(self.bound, _rounded(lag.bound, self.integral))
         self.closed, self.opened, self.fixed_against = lag.closed, lag.opened, lag.best_cost
-        if accel.lagrangian_radius:
-            self.radius_cap = lagrangian_radius(self.distance, self.p, lag.multipliers,
-                                                improvement_threshold(lag.best_cost, self.integral))
-            self.stats["radius_capped"] = int(np.isfinite(self.radius_cap).sum())
         self.stats.update(lagrangian_bound=lag.bound, lagrangian_iterations=lag.iterations,
                           closed_by_reduced_cost=int(lag.closed.sum()), opened_by_reduced_cost=int(lag.opened.sum()))
 
     def excluded_bound(self) -> float:
         """What every solution the fixings removed costs at least: they could not beat the incumbent of the
         time (an integer cost above ``upper - 1`` is at least ``upper``)."""
-        if not (self.closed.any() or self.opened.any() or np.isfinite(self.radius_cap).any()):
+        if not (self.closed.any() or self.opened.any()):
             return math.inf
         return self.fixed_against if self.integral else improvement_threshold(self.fixed_against, False)
 
@@ -430,9 +395,9 @@ class _Search:
         cutoff = candidate_cutoff(self.distance[candidates], self.p)
         if len(fixed_open):
             cutoff = np.minimum(cutoff, self.distance[fixed_open].min(axis=0))
-        radius = np.minimum(cutoff, self.radius_cap)
+        radius = cutoff
         if truncate:
-            radius = np.minimum(radius, self.distance[self.sites].min(axis=0))
+            radius = np.minimum(radius, _nearest_two(self.distance, self.sites)[2])
         rounds = 0
         while True:
             rounds += 1
