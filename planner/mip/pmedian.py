@@ -317,7 +317,7 @@ def _highs(model: RadiusModel, fixed_open: np.ndarray, options: SolveOptions, ti
 def solve_pmedian(inst: PMedianInstance, options: SolveOptions | None = None,
                   accel: PMedianOptions | None = None) -> PMedianSolution:
     """Heuristic, Lagrangian fixing, then truncated radius MIPs until the chosen solution keeps to its radii."""
-    options, accel = options or SolveOptions(), accel or PMedianOptions()
+    options, accel = (options or SolveOptions()).with_defaults(), accel or PMedianOptions()
     started = time.perf_counter()
     deadline = started + options.time_limit_s
     distance, unreachable = _finite(inst.distance)
