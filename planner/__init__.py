@@ -26,6 +26,7 @@ _HOME = {
     "Prepared": "planner.pipeline",
     "prepare": "planner.pipeline",
     "solve_prepared": "planner.pipeline",
+    "reference_for": "planner.pipeline",
     "plan": "planner.pipeline",
     "Plan": "planner.results",
     "load_scenario": "planner.scenario.load",
@@ -36,6 +37,7 @@ _HOME = {
     "SolveOutcome": "planner.solve",
     "Termination": "planner.solve",
     "Verification": "planner.verify",
+    "Reference": "planner.verify",
     "verify": "planner.verify",
 }
 
@@ -73,6 +75,7 @@ __all__ = [
     "PlannerError",
     "Prepared",
     "Problem",
+    "Reference",
     "Scenario",
     "ScenarioError",
     "ServiceClass",
@@ -84,6 +87,7 @@ __all__ = [
     "load_scenario",
     "plan",
     "prepare",
+    "reference_for",
     "scenario_hash",
     "solve_prepared",
     "verify",

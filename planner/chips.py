@@ -21,11 +21,12 @@ def with_price_overrides(catalog: pd.DataFrame, scenario: Scenario) -> pd.DataFr
 
 
 def purchasable_chips(catalog: pd.DataFrame, policy: PolicyResolution, scenario: Scenario) -> pd.DataFrame:
-    """Candidate chips that are not prohibited and have a price, with ``capex_usd_per_year``, ``power_kw``,
-    ``tpp``, ``counts_against_cap`` (licensed under the national TPP cap), ``is_uncontrolled`` (outside export
+    """Candidate chips that are not prohibited and have a price, with ``capex_usd`` (upfront, with servers),
+    ``capex_usd_per_year`` (annualised over the chip's lifetime, with maintenance), ``lifetime_years``,
+    ``peak_kw`` (peak draw with the server share), ``rack_kw`` (peak draw of a full rack), ``tpp``,
+    ``counts_against_cap`` (licensed under the national TPP cap), ``is_uncontrolled`` (outside export
     control: counts toward the sovereignty floor), ``price_multiplier`` and ``needs_liquid`` (liquid-only in
-    the catalog, or TDP at or above the scenario's threshold). Chips sold only as a cloud service (no price)
-    or without a known TDP cannot be bought."""
+    the catalog). Chips sold only as a cloud service (no price) or without a known TDP cannot be bought."""
     catalog = with_price_overrides(catalog, scenario)
     candidates = [resolve_chip(name, catalog) for name in scenario.chips.candidates or catalog.index]
     status = policy.chips["status"].reindex(candidates)
@@ -34,20 +35,57 @@ def purchasable_chips(catalog: pd.DataFrame, policy: PolicyResolution, scenario:
     specs = catalog.loc[allowed]
     multiplier = policy.chips.loc[allowed, "price_multiplier"].astype(float)
     cfg = scenario.chips
-    annuity = capital_recovery_factor(scenario.costs.discount_rate, cfg.lifetime_years) + cfg.maintenance_share_per_year
+    lifetime = specs["lifetime_years"].astype(float) if cfg.lifetime_years is None else pd.Series(
+        float(cfg.lifetime_years), index=specs.index)
+    annuity = lifetime.map(lambda years: capital_recovery_factor(scenario.costs.discount_rate, years))
+    capex = specs["price_usd"] * multiplier * (1 + cfg.server_capex_overhead_share)
+    peak_kw = specs["tdp_kw"] * (1 + cfg.server_peak_power_overhead_share)
     table = pd.DataFrame({
         "price_usd": specs["price_usd"].astype(float),
         "price_multiplier": multiplier,
-        "capex_usd_per_year": specs["price_usd"] * multiplier * (1 + cfg.server_capex_overhead_share) * annuity,
-        "power_kw": specs["tdp_kw"] * (1 + cfg.server_power_overhead_share),
+        "capex_usd": capex.astype(float),
+        "lifetime_years": lifetime,
+        "capex_usd_per_year": capex * (annuity + cfg.maintenance_share_per_year),
+        "peak_kw": peak_kw.astype(float),
+        "rack_kw": (peak_kw * cfg.accelerators_per_rack).astype(float),
         "tpp": specs["tpp"].astype(float),
         "counts_against_cap": (policy.chips.loc[allowed, "status"] == ChipStatus.LICENSED_CAP).astype(bool),
         "is_uncontrolled": ~policy.chips.loc[allowed, "is_controlled"].astype(bool),
         "status": policy.chips.loc[allowed, "status"].astype(str),
-        "needs_liquid": (specs["cooling"] == "liquid") | (specs["tdp_kw"] >= scenario.cooling.liquid_tdp_threshold_kw),
+        "needs_liquid": (specs["cooling"] == "liquid").astype(bool),
     })
     table.index.name = "chip"
     return table
+
+
+def average_kw_per_chip(chips: pd.DataFrame, tdp_kw: pd.Series, coefficients: pd.DataFrame, roles: list[str],
+                        average_overhead_share: float) -> pd.Series:
+    """(chip, role) average draw of one chip in that role over the year [kW], host share included.
+
+    The roofline kernel's ``power_avg_kw_per_chip`` (index chip x service_class) where it gives one; otherwise
+    TDP x (1 + the scenario's average server overhead). ``roles`` are the service classes and "training".
+    """
+    fallback = tdp_kw.reindex(chips.index).astype(float) * (1 + average_overhead_share)
+    kernel = coefficients["power_avg_kw_per_chip"] if "power_avg_kw_per_chip" in coefficients else None
+    rows = {}
+    for chip in chips.index:
+        for role in roles:
+            value = kernel.get((chip, role), float("nan")) if kernel is not None else float("nan")
+            rows[chip, role] = float(value) if pd.notna(value) and value > 0 else float(fallback[chip])
+    series = pd.Series(rows, dtype=float)
+    series.index = series.index.set_names(["chip", "role"])
+    return series.clip(upper=chips["peak_kw"].reindex(series.index.get_level_values("chip")).to_numpy())
+
+
+def peak_kw_per_chip(chips: pd.DataFrame, coefficients: pd.DataFrame) -> pd.Series:
+    """Peak draw of one chip with its host share [kW]: the roofline kernel's ``power_peak_kw_per_chip``
+    (largest over the classes) where it gives one, otherwise the catalog TDP x (1 + peak overhead)."""
+    peak = chips["peak_kw"].copy()
+    if "power_peak_kw_per_chip" in coefficients:
+        kernel = coefficients["power_peak_kw_per_chip"].groupby(level="chip").max()
+        kernel = kernel[kernel > 0].reindex(peak.index)
+        peak = kernel.fillna(peak)
+    return peak
 
 
 def site_throughput(per_chip: pd.Series, sites: pd.DataFrame) -> pd.Series:

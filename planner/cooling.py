@@ -46,10 +46,10 @@ def load_cooling_technologies() -> dict[str, CoolingTechnology]:
     return technologies
 
 
-def site_cooling_options(sites: pd.DataFrame, allowed: list[str] | None, annuity: float,
-                         utilisation_share: float) -> pd.DataFrame:
-    """One row per (site, cooling) with ``pue``, ``capex_usd_per_mw_year`` (of IT), ``water_m3_per_mw_year``
-    (of IT at the average utilisation) and ``is_liquid``; ``sites`` needs ``cdd19_per_year``."""
+def site_cooling_options(sites: pd.DataFrame, allowed: list[str] | None, annuity: float) -> pd.DataFrame:
+    """One row per (site, cooling) hall technology with ``pue`` (at the site's climate), ``is_liquid``,
+    ``max_rack_kw``, ``capex_usd_per_mw`` (upfront, per MW of peak IT), ``capex_usd_per_mw_year`` (annualised)
+    and ``water_m3_per_mw_year`` (per MW of average IT over a year); ``sites`` needs ``cdd19_per_year``."""
     technologies = load_cooling_technologies()
     names = allowed or list(technologies)
     rows = []
@@ -57,6 +57,7 @@ def site_cooling_options(sites: pd.DataFrame, allowed: list[str] | None, annuity
         for name in names:
             tech = technologies[name]
             rows.append({"site": site, "cooling": name, "pue": tech.pue(cdd), "is_liquid": tech.liquid,
+                         "max_rack_kw": tech.max_rack_kw, "capex_usd_per_mw": tech.capex_usd_per_mw,
                          "capex_usd_per_mw_year": tech.capex_usd_per_mw * annuity,
-                         "water_m3_per_mw_year": tech.water_m3_per_mwh * HOURS_PER_YEAR * utilisation_share})
+                         "water_m3_per_mw_year": tech.water_m3_per_mwh * HOURS_PER_YEAR})
     return pd.DataFrame(rows).set_index(["site", "cooling"])

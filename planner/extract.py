@@ -8,13 +8,13 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from planner.mip.components.training import FLOPS_SCALE
-from planner.mip.inputs import TOKENS_SCALE, USD_SCALE, ModelInputs
+from planner.mip.inputs import TOKENS_SCALE, TRAINING_ROLE, USD_SCALE, ModelInputs
 from planner.results import Plan
 from planner.solve import SolveOutcome
-from planner.units import KW_PER_MW
+from planner.units import KG_PER_T, KW_PER_MW
 
-ROUND_CHIPS = 0  # chips are integer; round away solver tolerance noise
-TRAINING = "training"  # the allocation table's service_class for chips assigned to training
+INTEGRALITY_TOL = 1e-6  # chip counts this close to an integer are written as that integer; others as solved
+TRAINING = TRAINING_ROLE  # the allocation table's service_class for chips assigned to training
 
 
 def _value(var) -> float:
@@ -22,11 +22,20 @@ def _value(var) -> float:
     return 0.0 if value is None else float(value)
 
 
+def _chip_count(value: float) -> float:
+    """Solver tolerance noise rounded away; a count that is really fractional is kept, for verify to see."""
+    nearest = round(value)
+    return float(nearest) if abs(value - nearest) <= INTEGRALITY_TOL else value
+
+
 def _fleet(m: pyo.ConcreteModel, inputs: ModelInputs) -> pd.DataFrame:
-    rows = [(s, k, int(round(_value(m.chips[s, k]), ROUND_CHIPS))) for s, k in m.SITE_CHIPS]
-    fleet = pd.DataFrame(rows, columns=["site", "chip", "chips"]).astype({"chips": "int64"})
+    rows = [(s, k, _chip_count(_value(m.chips[s, k])), _value(m.chip_avg_kw[s, k])) for s, k in m.SITE_CHIPS]
+    fleet = pd.DataFrame(rows, columns=["site", "chip", "chips", "avg_kw"]).astype({"chips": float})
     fleet = fleet[fleet["chips"] > 0].reset_index(drop=True)
-    fleet["it_mw"] = fleet["chips"] * fleet["chip"].map(inputs.chips["power_kw"]).astype(float) / KW_PER_MW
+    if (fleet["chips"] == fleet["chips"].round()).all():
+        fleet["chips"] = fleet["chips"].astype("int64")  # integer counts, as the model promises
+    fleet["it_mw"] = fleet["chips"] * fleet["chip"].map(inputs.chips["peak_kw"]).astype(float) / KW_PER_MW
+    fleet["average_it_mw"] = fleet.pop("avg_kw") / KW_PER_MW
     return fleet
 
 
@@ -52,25 +61,48 @@ def _unmet(m: pyo.ConcreteModel, inputs: ModelInputs) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["region", "service_class", "demand_tokens_per_s", "unmet_tokens_per_s"])
 
 
-def _cooling_choice(m: pyo.ConcreteModel) -> pd.Series:
-    chosen = {s: c for s, c in m.SITE_COOLING if _value(m.cool[s, c]) > 0.5}
-    return pd.Series(chosen, dtype=object)
+HALL_MIN_MW = 1e-6  # halls with less IT load are not written
 
 
-def _sites(m: pyo.ConcreteModel, inputs: ModelInputs, fleet: pd.DataFrame, serving: pd.DataFrame) -> pd.DataFrame:
+def _cooling_halls(m: pyo.ConcreteModel, inputs: ModelInputs) -> pd.DataFrame:
+    """One row per (site, cooling) hall in use: its peak and average IT, PUE, peak facility draw, energy,
+    water and yearly cooling plant cost."""
+    rows = [(s, c, _value(m.it_cooled_mw[s, c]), _value(m.avg_it_cooled_mw[s, c])) for s, c in m.SITE_COOLING]
+    halls = pd.DataFrame(rows, columns=["site", "cooling", "it_mw", "average_it_mw"]).astype(
+        {"it_mw": float, "average_it_mw": float})
+    halls = halls[halls["it_mw"] > HALL_MIN_MW].reset_index(drop=True)
+    keys = pd.MultiIndex.from_frame(halls[["site", "cooling"]])
+    cooling = inputs.cooling.reindex(keys)
+    halls["pue"] = cooling["pue"].to_numpy()
+    halls["facility_peak_mw"] = halls["it_mw"] * halls["pue"]
+    halls["energy_mwh_per_year"] = (halls["average_it_mw"] * halls["pue"]
+                                    * halls["site"].map(inputs.sites["energy_mwh_per_mw_year"]).to_numpy())
+    halls["water_m3_per_year"] = halls["average_it_mw"] * cooling["water_m3_per_mw_year"].to_numpy()
+    halls["cooling_cost_usd_per_year"] = halls["it_mw"] * cooling["capex_usd_per_mw_year"].to_numpy()
+    return halls
+
+
+def _sites(m: pyo.ConcreteModel, inputs: ModelInputs, fleet: pd.DataFrame, serving: pd.DataFrame,
+           halls: pd.DataFrame) -> pd.DataFrame:
     sites = inputs.sites[["lat", "lon", "max_grid_mw"]].copy()
+    by_site = halls.groupby("site")
     sites["is_open"] = [_value(m.open_site[s]) > 0.5 for s in sites.index]
-    sites["cooling"] = _cooling_choice(m).reindex(sites.index).fillna("")
+    main = halls.sort_values("it_mw", ascending=False).groupby("site")["cooling"].apply("+".join)
+    sites["cooling"] = main.reindex(sites.index).fillna("")
     sites["chips"] = fleet.groupby("site")["chips"].sum().reindex(sites.index, fill_value=0)
     sites["it_mw"] = fleet.groupby("site")["it_mw"].sum().reindex(sites.index, fill_value=0.0)
+    sites["average_it_mw"] = fleet.groupby("site")["average_it_mw"].sum().reindex(sites.index, fill_value=0.0).astype(float)
     sites["grid_mw"] = [_value(m.grid_mw[s]) for s in sites.index]
-    sites["pue"] = (sites["grid_mw"] / sites["it_mw"]).where(sites["it_mw"] > 0)
-    sites["energy_mwh_per_year"] = sites["grid_mw"] * inputs.sites["energy_mwh_per_mw_year"]
-    sites["emissions_t_per_year"] = sites["energy_mwh_per_year"] * inputs.sites["carbon_kg_per_mwh"] / 1000.0
-    it_cooled = pd.Series({key: _value(m.it_cooled_mw[key]) for key in m.SITE_COOLING})
-    water = (it_cooled * inputs.cooling["water_m3_per_mw_year"].reindex(it_cooled.index)).groupby(level=0).sum()
-    sites["water_m3_per_year"] = water.reindex(sites.index, fill_value=0.0)
+    sites["energy_mwh_per_year"] = by_site["energy_mwh_per_year"].sum().reindex(sites.index, fill_value=0.0).astype(float)
+    average_facility_mw = sites["energy_mwh_per_year"] / inputs.sites["energy_mwh_per_mw_year"]
+    sites["pue"] = (average_facility_mw / sites["average_it_mw"]).where(sites["average_it_mw"] > 0)
+    sites["emissions_t_per_year"] = sites["energy_mwh_per_year"] * inputs.sites["carbon_kg_per_mwh"] / KG_PER_T
+    sites["water_m3_per_year"] = by_site["water_m3_per_year"].sum().reindex(sites.index, fill_value=0.0).astype(float)
     sites["served_tokens_per_s"] = serving.groupby("site")["tokens_per_s"].sum().reindex(sites.index, fill_value=0.0)
+    if "cdd19_per_year" in inputs.sites:
+        sites["cdd19_per_year"] = inputs.sites["cdd19_per_year"]
+    if "climate_source" in inputs.sites:
+        sites["climate_source"] = inputs.sites["climate_source"]
     return sites
 
 
@@ -105,8 +137,12 @@ def _grid_lines(m: pyo.ConcreteModel, inputs: ModelInputs) -> pd.DataFrame:
 
 
 def _costs(m: pyo.ConcreteModel) -> pd.DataFrame:
-    rows = [(term.local_name.removesuffix("_cost_musd"), pyo.value(term) * USD_SCALE) for term in m.cost_terms]
-    return pd.DataFrame(rows, columns=["component", "usd_per_year"])
+    """One row per objective term: ``kind`` "cost" (money) or "penalty" (unmet demand, latency quality, training
+    shortfall)."""
+    rows = [(term.local_name.removesuffix("_cost_musd"), kind, pyo.value(term) * USD_SCALE)
+            for kind, terms in (("cost", m.cost_terms), ("penalty", getattr(m, "penalty_terms", [])))
+            for term in terms]
+    return pd.DataFrame(rows, columns=["component", "kind", "usd_per_year"])
 
 
 def _training_summary(m: pyo.ConcreteModel, inputs: ModelInputs) -> dict:
@@ -122,15 +158,17 @@ def _training_summary(m: pyo.ConcreteModel, inputs: ModelInputs) -> dict:
 
 def _empty_plan_tables() -> dict[str, pd.DataFrame]:
     return {
-        "sites": pd.DataFrame(columns=["is_open", "cooling", "chips", "it_mw", "grid_mw", "max_grid_mw", "pue",
-                                       "served_tokens_per_s"], index=pd.Index([], name="site")),
+        "sites": pd.DataFrame(columns=["is_open", "cooling", "chips", "it_mw", "average_it_mw", "grid_mw",
+                                       "max_grid_mw", "pue", "served_tokens_per_s"], index=pd.Index([], name="site")),
+        "cooling_halls": pd.DataFrame(columns=["site", "cooling", "it_mw", "average_it_mw", "pue", "facility_peak_mw",
+                                               "energy_mwh_per_year", "water_m3_per_year", "cooling_cost_usd_per_year"]),
         "grid_zones": pd.DataFrame(columns=["zone", "load_mw", "supply_mw", "headroom_mw"]),
         "grid_lines": pd.DataFrame(columns=["line", "flow_mw", "limit_mw", "loading_share", "rating_is_estimate"]),
-        "fleet": pd.DataFrame(columns=["site", "chip", "chips", "it_mw"]),
+        "fleet": pd.DataFrame(columns=["site", "chip", "chips", "it_mw", "average_it_mw"]),
         "allocation": pd.DataFrame(columns=["site", "chip", "service_class", "chips_serving"]),
         "serving": pd.DataFrame(columns=["region", "service_class", "site", "tokens_per_s", "rtt_ms"]),
         "unmet": pd.DataFrame(columns=["region", "service_class", "demand_tokens_per_s", "unmet_tokens_per_s"]),
-        "costs": pd.DataFrame(columns=["component", "usd_per_year"]),
+        "costs": pd.DataFrame(columns=["component", "kind", "usd_per_year"]),
     }
 
 
@@ -143,11 +181,11 @@ def extract(m: pyo.ConcreteModel, inputs: ModelInputs, outcome: SolveOutcome, sc
                   gap=outcome.gap, metadata=dict(metadata or {}))
     if not outcome.has_solution:
         return Plan(**common, **_empty_plan_tables())
-    fleet, serving = _fleet(m, inputs), _serving(m, inputs)
-    sites = _sites(m, inputs, fleet, serving)
+    fleet, serving, halls = _fleet(m, inputs), _serving(m, inputs), _cooling_halls(m, inputs)
+    sites = _sites(m, inputs, fleet, serving, halls)
     training = _training_summary(m, inputs)
     if training:
         common["metadata"]["training"] = training
     return Plan(**common, sites=sites, fleet=fleet, allocation=_allocation(m), serving=serving,
-                unmet=_unmet(m, inputs), costs=_costs(m), grid_zones=_grid_zones(m, inputs, sites),
+                unmet=_unmet(m, inputs), costs=_costs(m), cooling_halls=halls, grid_zones=_grid_zones(m, inputs, sites),
                 grid_lines=_grid_lines(m, inputs))

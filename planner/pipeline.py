@@ -11,24 +11,26 @@ import platform
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib.metadata import PackageNotFoundError, version
 
 import pandas as pd
 
 from planner.catalog import load_catalog, resolve_chip
-from planner.catalog.policy import PolicyResolution, resolve_policy
-from planner.chips import purchasable_chips, site_throughput
-from planner.cooling import site_cooling_options
+from planner.catalog.policy import ChipStatus, PolicyResolution, resolve_policy
+from planner.chips import average_kw_per_chip, peak_kw_per_chip, purchasable_chips, site_throughput, with_price_overrides
+from planner.cooling import load_cooling_technologies, site_cooling_options
 from planner.demand import forecast, training_demand
 from planner.extract import extract
 from planner.geo.arcs import serve_arcs
 from planner.geo.grid_limits import grid_inputs
 from planner.geo.regions import demand_regions
-from planner.geo.sites import candidate_sites
+from planner.geo.climate import climate_of
+from planner.geo.site_sources import all_sites
+from planner.geo.sites import candidate_sites, carbon_kg_per_mwh
 from planner.mip.build import Builder, build_model, problem_size
 from planner.mip.heuristics import siting_start
-from planner.mip.inputs import ModelInputs, PolicyLimits, TrainingInputs
+from planner.mip.inputs import TRAINING_ROLE, ModelInputs, PolicyLimits, TrainingInputs
 from planner.mip.reduce import expand_plan, reduce_inputs
 from planner.results import Plan
 from planner.roofline import load_workloads, serving_coefficients, training_flops_per_chip
@@ -36,7 +38,8 @@ from planner.scenario.load import scenario_hash
 from planner.scenario.schema import Scenario
 from planner.solve import ProgressCallback, SolveOptions, solve
 from planner.units import SECONDS_PER_YEAR, capital_recovery_factor
-from planner.verify import verify
+from planner.verify import (Reference, annuity, average_kw_reference, chips_reference, class_rates, cooling_reference,
+                            sites_reference, verify)
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +74,10 @@ class Prepared:
     policy: PolicyResolution
     inputs: ModelInputs
     timings_s: dict[str, float]
+    chip_specs: pd.DataFrame | None = None
+    """Catalog rows of the purchasable chips (with the scenario's price overrides), for re-checks."""
+    coefficients: pd.DataFrame | None = None
+    """The roofline kernel's per (chip, service_class) coefficients, for re-checks."""
 
 
 def _yearly_per_peak_token_rate(scenario: Scenario, usd_per_mtok: dict[str, float]) -> pd.Series:
@@ -116,6 +123,18 @@ def _policy_limits(scenario: Scenario, policy: PolicyResolution) -> PolicyLimits
     return PolicyLimits(tpp_cap=cap, min_uncontrolled_share=cfg.min_uncontrolled_share, chip_supply_limit=supply)
 
 
+def _chip_power(scenario: Scenario, chips: pd.DataFrame, catalog: pd.DataFrame,
+                per_chip: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+    """Peak kW per chip (connections and grid limits) and average kW per chip and role (energy): the roofline
+    kernel's per-class power where it gives it, otherwise TDP x the scenario's peak and average overheads."""
+    cfg = scenario.chips
+    peak = peak_kw_per_chip(chips, per_chip)
+    chips = chips.assign(peak_kw=peak, rack_kw=peak * cfg.accelerators_per_rack)
+    roles = [str(q) for q in scenario.service_classes] + [TRAINING_ROLE]
+    average = average_kw_per_chip(chips, catalog["tdp_kw"], per_chip, roles, cfg.server_average_power_overhead_share)
+    return chips, average
+
+
 def prepare(scenario: Scenario, progress: Progress | None = None) -> Prepared:
     """Run every stage upstream of the MIP and assemble its frozen inputs."""
     timer = StageTimer(progress)
@@ -133,13 +152,13 @@ def prepare(scenario: Scenario, progress: Progress | None = None) -> Prepared:
         workload_names = {str(q): cfg.workload or str(q) for q, cfg in scenario.service_classes.items()}
         workloads = load_workloads(set(workload_names.values()))
         per_chip = serving_coefficients(catalog.loc[chips.index], {q: workloads[w] for q, w in workload_names.items()})
+        chips, average_kw = _chip_power(scenario, chips, catalog, per_chip)
         sites = candidate_sites(scenario)
         throughput = site_throughput(per_chip["tokens_per_s_per_chip"], sites)
     with timer.stage("cooling_grid"):
         cooling = site_cooling_options(sites, scenario.cooling.technologies,
                                        capital_recovery_factor(scenario.costs.discount_rate,
-                                                               scenario.costs.building_lifetime_years),
-                                       scenario.costs.power_utilisation_share)
+                                                               scenario.costs.building_lifetime_years))
         grid = grid_inputs(scenario.grid, sites)
     with timer.stage("latency"):
         budgets = _per_class(scenario, "rtt_budget_ms")
@@ -153,9 +172,49 @@ def prepare(scenario: Scenario, progress: Progress | None = None) -> Prepared:
                              latency_cost_usd_per_tokens_per_s_ms_year=_latency_cost(scenario),
                              rtt_budget_ms=budgets, max_site_share=_per_class(scenario, "max_site_share"),
                              cooling=cooling, grid=grid, policy=_policy_limits(scenario, policy),
-                             training=_training_inputs(scenario, catalog.loc[chips.index]))
+                             training=_training_inputs(scenario, catalog.loc[chips.index]),
+                             average_kw_per_chip=average_kw, carbon_price_usd_per_t=scenario.costs.carbon_price_usd_per_t,
+                             capital_budget_usd=scenario.costs.capital_budget_usd)
     return Prepared(scenario=scenario, scenario_hash=scenario_hash(scenario), regions=regions, demand=demand,
-                    policy=policy, inputs=inputs, timings_s=timer.timings_s)
+                    policy=policy, inputs=inputs, timings_s=timer.timings_s,
+                    chip_specs=with_price_overrides(catalog, scenario).loc[chips.index], coefficients=per_chip)
+
+
+def reference_for(prepared: Prepared) -> Reference:
+    """The raw facts ``verify`` checks a plan of ``prepared`` against: catalog specs, export-control status,
+    the scenario's sites, tariffs, climate and costs, cooling technologies, the grid, demand and the roofline
+    kernel's throughput; verify derives power, PUE and annuities from them itself."""
+    scenario, inputs = prepared.scenario, prepared.inputs
+    specs = prepared.chip_specs if prepared.chip_specs is not None else load_catalog().loc[inputs.chips.index]
+    status = prepared.policy.chips.loc[specs.index]
+    status = pd.DataFrame({"price_multiplier": status["price_multiplier"].astype(float),
+                           "counts_against_cap": status["status"] == ChipStatus.LICENSED_CAP,
+                           "is_uncontrolled": ~status["is_controlled"].astype(bool)})
+    coefficients = prepared.coefficients if prepared.coefficients is not None else pd.DataFrame()
+    kernel_peak = (coefficients["power_peak_kw_per_chip"].groupby(level="chip").max()
+                   if "power_peak_kw_per_chip" in coefficients else None)
+    chips = chips_reference(specs, status, scenario.chips, scenario.costs.discount_rate, kernel_peak)
+    roles = [str(q) for q in scenario.service_classes] + [TRAINING_ROLE]
+    average = average_kw_reference(chips, specs["tdp_kw"], roles, scenario.chips.server_average_power_overhead_share,
+                                   coefficients.get("power_avg_kw_per_chip"))
+    site_configs = all_sites(scenario)
+    needs_country = any(site.cdd19_per_year is None for site in site_configs)
+    country_cdd = float(climate_of(scenario.country_iso3)["cdd19_per_year"]) if needs_country else None
+    sites = sites_reference(site_configs, scenario.costs, country_cdd, carbon_kg_per_mwh(scenario.country_iso3))
+    technologies = load_cooling_technologies()
+    allowed = scenario.cooling.technologies or list(technologies)
+    cooling = cooling_reference(sites, {name: technologies[name] for name in allowed},
+                                annuity(scenario.costs.discount_rate, scenario.costs.building_lifetime_years))
+    throughput = coefficients["tokens_per_s_per_chip"] if "tokens_per_s_per_chip" in coefficients else \
+        inputs.throughput_tokens_per_s.groupby(level=["chip", "service_class"]).max()
+    classes = class_rates(scenario.service_classes, scenario.demand.classes, scenario.costs.unmet_penalty_usd_per_mtok,
+                          scenario.costs.latency_cost_usd_per_mtok_per_ms)
+    return Reference(chips=chips, average_kw=average, throughput=throughput[throughput > 0], sites=sites,
+                     cooling=cooling, regions=prepared.regions[["lat", "lon"]],
+                     demand=prepared.demand.set_index(["region", "service_class"])["tokens_per_s_peak"],
+                     classes=classes, policy=inputs.policy, grid=inputs.grid,
+                     training=inputs.training, carbon_price_usd_per_t=scenario.costs.carbon_price_usd_per_t,
+                     capital_budget_usd=scenario.costs.capital_budget_usd)
 
 
 def _policy_summary(prepared: Prepared) -> dict:
@@ -209,11 +268,14 @@ def solve_prepared(prepared: Prepared, options: SolveOptions | None = None, prog
     with timer.stage("extract"):
         metadata = {"versions": package_versions(), "solver": outcome.solver, "solver_options": options.as_dict(),
                     "problem_size": problem_size(model), "policy": _policy_summary(prepared),
-                    "regions": _regions_summary(prepared), "chip_policy": _chip_policy_summary(prepared)}
+                    "regions": _regions_summary(prepared), "chip_policy": _chip_policy_summary(prepared),
+                    "scenario_config": prepared.scenario.model_dump(mode="json")}
         result = expand_plan(extract(model, reduction.inputs, outcome, prepared.scenario_hash, metadata),
                              reduction, prepared.inputs)
+        result = replace(result, regions=prepared.inputs.regions.rename_axis("region").reset_index()[
+            ["region", "population", "lat", "lon"]])
     with timer.stage("verify"):
-        verification = verify(result, prepared.inputs)
+        verification = verify(result, reference_for(prepared))
     result.metadata["verification"] = {"ok": verification.ok, "checks": list(verification.checks_run),
                                        "violations": [str(v) for v in verification.violations]}
     if not verification.ok:

@@ -15,7 +15,9 @@ import pandas as pd
 
 from planner.solve import Termination
 
-TABLES = ("sites", "fleet", "allocation", "serving", "unmet", "costs", "grid_zones", "grid_lines")
+TABLES = ("sites", "fleet", "allocation", "serving", "unmet", "costs", "cooling_halls", "grid_zones", "grid_lines",
+          "regions")
+OPTIONAL_TABLES = ("cooling_halls", "regions")  # plan folders written before they existed lack them
 
 
 @dataclass(frozen=True, repr=False)
@@ -24,15 +26,17 @@ class Plan:
     scenario_hash: str
     status: Termination
     objective_usd: float
-    """Total yearly cost of the plan [USD/year] (NaN when there is no solution)."""
+    """The objective: yearly money cost plus penalties [USD/year] (NaN when there is no solution)."""
     bound_usd: float
     """Best proven lower bound on the yearly cost [USD/year]."""
     gap: float
     sites: pd.DataFrame
-    """index site: is_open, cooling, chips, it_mw, grid_mw, max_grid_mw, pue, energy_mwh_per_year,
-    emissions_t_per_year, water_m3_per_year, served_tokens_per_s, lat, lon."""
+    """index site: is_open, cooling (the technologies of its halls, largest first), chips, it_mw (peak IT),
+    average_it_mw, grid_mw (connection, covers the peak draw), max_grid_mw, pue (average facility draw over
+    average IT), energy_mwh_per_year, emissions_t_per_year, water_m3_per_year, served_tokens_per_s, lat, lon,
+    cdd19_per_year and climate_source (the climate its PUE rests on)."""
     fleet: pd.DataFrame
-    """columns site, chip, chips, it_mw."""
+    """columns site, chip, chips, it_mw (peak), average_it_mw."""
     allocation: pd.DataFrame
     """columns site, chip, service_class, chips_serving."""
     serving: pd.DataFrame
@@ -40,18 +44,44 @@ class Plan:
     unmet: pd.DataFrame
     """columns region, service_class, demand_tokens_per_s, unmet_tokens_per_s."""
     costs: pd.DataFrame
-    """columns component, usd_per_year."""
+    """columns component, kind ("cost": money; "penalty": unmet demand, latency quality, training shortfall),
+    usd_per_year."""
     grid_zones: pd.DataFrame
     """columns zone, load_mw, supply_mw, headroom_mw (empty without a grid model)."""
     grid_lines: pd.DataFrame
     """columns line, flow_mw (new flow from the plan's load), limit_mw, loading_share, rating_is_estimate;
     most loaded first."""
+    cooling_halls: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["site", "cooling", "it_mw", "average_it_mw", "pue", "facility_peak_mw", "energy_mwh_per_year",
+                 "water_m3_per_year", "cooling_cost_usd_per_year"]))
+    """One row per (site, cooling technology) hall: peak and average IT, PUE, peak facility draw, energy,
+    water and yearly cooling plant cost."""
+    regions: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["region", "population", "lat", "lon"]))
+    """columns region, population, lat, lon: the demand regions the plan serves."""
     timings_s: dict[str, float] = field(default_factory=dict)
     metadata: dict = field(default_factory=dict)
 
     @property
     def has_solution(self) -> bool:
         return math.isfinite(self.objective_usd)
+
+    def _costs_of_kind(self, kind: str) -> float:
+        if not self.has_solution:
+            return math.nan
+        costs = self.costs
+        if "kind" not in costs:
+            return math.nan
+        return float(costs.loc[costs["kind"] == kind, "usd_per_year"].sum())
+
+    @property
+    def cost_usd_per_year(self) -> float:
+        """Money: capex annuities, energy, carbon, transfer losses [USD/year]."""
+        return self._costs_of_kind("cost")
+
+    @property
+    def penalty_usd_per_year(self) -> float:
+        """Penalties: unmet demand, latency quality, training shortfall [USD/year]."""
+        return self._costs_of_kind("penalty")
 
     @property
     def unmet_tokens_per_s(self) -> float:
@@ -95,6 +125,8 @@ class Plan:
             "scenario_hash": self.scenario_hash,
             "status": str(self.status),
             "objective_usd": _finite_or_none(self.objective_usd),
+            "cost_usd_per_year": _finite_or_none(self.cost_usd_per_year),
+            "penalty_usd_per_year": _finite_or_none(self.penalty_usd_per_year),
             "bound_usd": _finite_or_none(self.bound_usd),
             "gap": _finite_or_none(self.gap),
             "unmet_tokens_per_s": _finite_or_none(self.unmet_tokens_per_s),
@@ -169,9 +201,12 @@ def read_plan_dir(directory: Path) -> Plan:
     tables = {}
     for name in TABLES:
         path = directory / f"{name}.{fmt}"
+        if name in OPTIONAL_TABLES and not path.exists():
+            continue
         tables[name] = pd.read_csv(path) if fmt == "csv" else pd.read_parquet(path)
     tables["sites"] = tables["sites"].set_index("site")
-    known = {"scenario", "scenario_hash", "status", "objective_usd", "bound_usd", "gap", "unmet_tokens_per_s",
+    known = {"scenario", "scenario_hash", "status", "objective_usd", "cost_usd_per_year", "penalty_usd_per_year",
+             "bound_usd", "gap", "unmet_tokens_per_s",
              "demand_tokens_per_s", "timings_s", "table_format", "tables"}
     as_float = lambda v: math.nan if v is None else float(v)  # noqa: E731
     return Plan(scenario_name=document["scenario"], scenario_hash=document["scenario_hash"],

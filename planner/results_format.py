@@ -20,11 +20,14 @@ def _headline(plan) -> list[tuple[str, str]]:
     return [
         ("scenario", plan.scenario_name),
         ("solver status", f"{plan.status} (gap {plan.gap:.2%})" if math.isfinite(plan.gap) else str(plan.status)),
-        ("yearly cost", _money(plan.objective_usd)),
+        ("objective", f"{_money(plan.objective_usd)} per year = cost {_money(plan.cost_usd_per_year)} "
+                      f"+ penalties {_money(plan.penalty_usd_per_year)}"),
         ("proven lower bound", _money(plan.bound_usd)),
         ("sites opened", f"{len(open_sites)} of {len(plan.sites)}"),
-        ("IT load / grid", f"{plan.sites['it_mw'].sum():,.1f} MW / {plan.sites['grid_mw'].sum():,.1f} MW"
+        ("IT peak / grid", f"{plan.sites['it_mw'].sum():,.1f} MW / {plan.sites['grid_mw'].sum():,.1f} MW"
          if len(plan.sites) else "n/a"),
+        ("energy", f"{plan.sites['energy_mwh_per_year'].sum() / 1e6:,.2f} TWh/year"
+         if "energy_mwh_per_year" in plan.sites else "n/a"),
         ("demand (peak)", f"{plan.demand_tokens_per_s / 1e6:,.2f} M tokens/s"),
         ("unmet demand", f"{plan.unmet_tokens_per_s / 1e6:,.3f} M tokens/s ({unmet_share:.1%})"
          if math.isfinite(unmet_share) else "n/a"),
@@ -69,6 +72,7 @@ def _sites_view(plan) -> pd.DataFrame:
         "PUE": opened["pue"].round(2),
         "chips": opened["chips"].astype(int),
         "IT MW": opened["it_mw"].round(1),
+        "avg IT MW": opened["average_it_mw"].round(1) if "average_it_mw" in opened else math.nan,
         "grid MW": opened["grid_mw"].round(1),
         "limit MW": opened["max_grid_mw"].round(1),
         "served M tokens/s": (opened["served_tokens_per_s"] / 1e6).round(2),
@@ -76,14 +80,26 @@ def _sites_view(plan) -> pd.DataFrame:
 
 
 def _costs_view(plan) -> pd.DataFrame:
-    costs = plan.costs.set_index("component")["usd_per_year"]
-    return pd.DataFrame({"M USD/year": (costs / 1e6).round(2), "share": (costs / costs.sum()).round(3)})
+    table = plan.costs.set_index("component")
+    costs = table["usd_per_year"]
+    view = pd.DataFrame({"M USD/year": (costs / 1e6).round(2), "share": (costs / costs.sum()).round(3)})
+    if "kind" in table:
+        view.insert(0, "kind", table["kind"])
+    return view
+
+
+def _halls_view(plan) -> pd.DataFrame:
+    halls = plan.cooling_halls
+    return pd.DataFrame({"site": halls["site"], "cooling": halls["cooling"], "PUE": halls["pue"].round(3),
+                         "IT MW": halls["it_mw"].round(1), "avg IT MW": halls["average_it_mw"].round(1),
+                         "cooling M USD/year": (halls["cooling_cost_usd_per_year"] / 1e6).round(2)}).set_index(["site", "cooling"])
 
 
 def summary_text(plan) -> str:
     lines = [f"{label:>20}: {value}" for label, value in _headline(plan)]
     if plan.has_solution:
-        lines += ["", "Sites opened:", _sites_view(plan).to_string(), "", "Chips by type:",
+        lines += ["", "Sites opened:", _sites_view(plan).to_string(), "", "Cooling halls:", _halls_view(plan).to_string(),
+                  "", "Chips by type:",
                   plan.chips_by_type().astype(int).to_string(), "", "Cost breakdown:", _costs_view(plan).to_string()]
     if plan.timings_s:
         lines += ["", "Time per stage (s): " + ", ".join(f"{k} {v:.2f}" for k, v in plan.timings_s.items())]
@@ -96,6 +112,7 @@ def summary_html(plan) -> str:
     parts = [f"<div><h4>Plan: {html.escape(plan.scenario_name)}</h4><table>{rows}</table>"]
     if plan.has_solution:
         parts += ["<h5>Sites opened</h5>", _sites_view(plan).to_html(),
+                  "<h5>Cooling halls</h5>", _halls_view(plan).to_html(),
                   "<h5>Chips by type</h5>", plan.chips_by_type().to_frame().to_html(),
                   "<h5>Costs</h5>", _costs_view(plan).to_html()]
     return "".join(parts) + "</div>"

@@ -24,7 +24,8 @@ TWO_TOWNS_ALL_UNMET_OPTIMUM_USD = 160_000.0
 def single_cooling(sites: pd.Index, pue: float = 1.0) -> pd.DataFrame:
     """One air option per site at the given PUE, no capex or water: power as if cooling were free."""
     index = pd.MultiIndex.from_product([sites, ["air"]], names=["site", "cooling"])
-    return pd.DataFrame({"pue": pue, "is_liquid": False, "capex_usd_per_mw_year": 0.0, "water_m3_per_mw_year": 0.0},
+    return pd.DataFrame({"pue": pue, "is_liquid": False, "max_rack_kw": 100.0, "capex_usd_per_mw_year": 0.0,
+                         "water_m3_per_mw_year": 0.0},
                         index=index)
 
 
@@ -36,10 +37,10 @@ def two_towns(unmet_penalty: float = 100.0, policy: PolicyLimits = PolicyLimits(
         "lat": [10.0, 0.0], "lon": [0.0, 0.0], "max_grid_mw": list(max_grid_mw),
         "energy_usd_per_mw_year": [1e6, 1e6], "fixed_cost_usd_per_year": [1e5, 1e5],
         "building_capex_usd_per_mw_year": [0.0, 0.0], "grid_capex_usd_per_mw_year": [0.0, 0.0],
-        "max_water_m3_per_year": [math.inf, math.inf], "energy_mwh_per_mw_year": [6132.0, 6132.0],
+        "max_water_m3_per_year": [math.inf, math.inf], "energy_mwh_per_mw_year": [8760.0, 8760.0],
         "carbon_kg_per_mwh": [200.0, 200.0],
     }, index=pd.Index(["A", "B"], name="site"))
-    chips = pd.DataFrame({"capex_usd_per_year": [1e4, 2.5e4], "power_kw": [1.0, 2.0], "tpp": [1000.0, 5000.0],
+    chips = pd.DataFrame({"capex_usd_per_year": [1e4, 2.5e4], "peak_kw": [1.0, 2.0], "rack_kw": [32.0, 64.0], "tpp": [1000.0, 5000.0],
                           "counts_against_cap": [False, True], "is_uncontrolled": [True, False],
                           "price_multiplier": [1.0, 1.0], "needs_liquid": [False, False]},
                          index=pd.Index(["X", "Y"], name="chip"))

@@ -18,12 +18,12 @@ def random_siting(n_regions: int = 120, n_sites: int = 40, n_chips: int = 4, see
     sites = pd.DataFrame({
         "lat": rng.uniform(50, 58, n_sites), "lon": rng.uniform(-5, 1, n_sites),
         "max_grid_mw": rng.uniform(0.02, 0.08, n_sites), "max_water_m3_per_year": np.inf,
-        "energy_mwh_per_mw_year": 6132.0, "carbon_kg_per_mwh": 200.0,
+        "energy_mwh_per_mw_year": 8760.0, "carbon_kg_per_mwh": 200.0,
         "energy_usd_per_mw_year": rng.uniform(5e5, 1e6, n_sites),
         "fixed_cost_usd_per_year": rng.uniform(2e4, 8e4, n_sites),
         "building_capex_usd_per_mw_year": np.zeros(n_sites), "grid_capex_usd_per_mw_year": np.zeros(n_sites),
     }, index=pd.Index([f"s{j}" for j in range(n_sites)], name="site"))
-    chips = pd.DataFrame({"capex_usd_per_year": rng.uniform(5e3, 3e4, n_chips), "power_kw": rng.uniform(0.5, 2, n_chips),
+    chips = pd.DataFrame({"capex_usd_per_year": rng.uniform(5e3, 3e4, n_chips), "peak_kw": rng.uniform(0.5, 2, n_chips), "rack_kw": 30.0,
                           "tpp": rng.uniform(1e3, 2e4, n_chips), "counts_against_cap": False, "is_uncontrolled": True,
                           "price_multiplier": 1.0, "needs_liquid": False}, index=pd.Index([f"k{c}" for c in range(n_chips)], name="chip"))
     thr = pd.Series({(s, k, "interactive"): float(rng.uniform(500, 3000)) for s in sites.index for k in chips.index})
@@ -47,5 +47,5 @@ def _cooling(sites: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     n = len(sites)
     pue = np.column_stack([rng.uniform(1.2, 1.5, n), rng.uniform(1.05, 1.15, n)]).ravel()
     capex = np.column_stack([np.zeros(n), rng.uniform(1e5, 3e5, n)]).ravel()
-    return pd.DataFrame({"pue": pue, "is_liquid": [False, True] * n, "capex_usd_per_mw_year": capex,
+    return pd.DataFrame({"pue": pue, "is_liquid": [False, True] * n, "max_rack_kw": 100.0, "capex_usd_per_mw_year": capex,
                          "water_m3_per_mw_year": 0.0}, index=index)

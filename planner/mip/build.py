@@ -1,7 +1,9 @@
 """The model orchestrator: one builder per concern, each adding its variables, constraints and cost terms.
 
-The objective is the sum of the cost terms the builders register, in million USD per year. A user's own
-constraints slot in through ``extra`` (functions called with the model and inputs after the builders).
+The objective is the sum of the terms the builders register, in million USD per year: money in
+``m.cost_terms`` (capex annuities, energy, carbon, transfer losses) and penalties in ``m.penalty_terms``
+(unmet demand, latency quality, training shortfall), reported apart. A user's own constraints slot in
+through ``extra`` (functions called with the model and inputs after the builders).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from collections.abc import Callable, Iterable
 
 import pyomo.environ as pyo
 
+from planner.mip.components.budget import add_capital_budget
 from planner.mip.components.fleet import add_fleet
 from planner.mip.components.grid import add_grid
 from planner.mip.components.policy import add_policy
@@ -23,17 +26,18 @@ from planner.mip.inputs import ModelInputs
 Builder = Callable[[pyo.ConcreteModel, ModelInputs], None]
 
 BUILDERS: tuple[Builder, ...] = (add_sets, add_siting, add_fleet, add_serving, add_training, add_power_cooling,
-                                 add_grid, add_policy)
+                                 add_grid, add_policy, add_capital_budget)
 
 
 def build_model(inputs: ModelInputs, extra: Iterable[Builder] = ()) -> pyo.ConcreteModel:
-    """The siting MIP for ``inputs``; ``extra`` builders run last and may append to ``m.cost_terms``."""
+    """The siting MIP for ``inputs``; ``extra`` builders run last and may append to ``m.cost_terms`` (money)
+    or ``m.penalty_terms``."""
     m = pyo.ConcreteModel(name=inputs.name)
-    m.cost_terms = []
+    m.cost_terms, m.penalty_terms = [], []
     for builder in (*BUILDERS, *extra):
         builder(m, inputs)
-    m.total_cost_musd = pyo.Objective(expr=sum(m.cost_terms), sense=pyo.minimize,
-                                      doc="sum of the registered cost terms [MUSD/year]")
+    m.total_cost_musd = pyo.Objective(expr=sum(m.cost_terms) + sum(m.penalty_terms), sense=pyo.minimize,
+                                      doc="sum of the registered cost and penalty terms [MUSD/year]")
     return m
 
 

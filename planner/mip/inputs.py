@@ -19,9 +19,12 @@ USD_SCALE = 1e6  # the model counts cost in million USD per year
 SITE_COLUMNS = ["lat", "lon", "max_grid_mw", "energy_usd_per_mw_year", "fixed_cost_usd_per_year",
                 "building_capex_usd_per_mw_year", "grid_capex_usd_per_mw_year", "max_water_m3_per_year",
                 "energy_mwh_per_mw_year", "carbon_kg_per_mwh"]
-CHIP_COLUMNS = ["capex_usd_per_year", "power_kw", "tpp", "counts_against_cap", "is_uncontrolled", "price_multiplier",
-                "needs_liquid"]
-COOLING_COLUMNS = ["pue", "is_liquid", "capex_usd_per_mw_year", "water_m3_per_mw_year"]
+CHIP_COLUMNS = ["capex_usd_per_year", "peak_kw", "rack_kw", "tpp", "counts_against_cap", "is_uncontrolled",
+                "price_multiplier", "needs_liquid"]
+COOLING_COLUMNS = ["pue", "is_liquid", "max_rack_kw", "capex_usd_per_mw_year", "water_m3_per_mw_year"]
+TRAINING_ROLE = "training"  # the role of chips assigned to training in ``average_kw_per_chip``
+CAPITAL_COLUMNS = {"chips": ["capex_usd"], "sites": ["building_capex_usd_per_mw", "grid_capex_usd_per_mw"],
+                   "cooling": ["capex_usd_per_mw"]}  # upfront capex, needed only with a capital budget
 
 
 @dataclass(frozen=True)
@@ -83,9 +86,12 @@ class ModelInputs:
     regions: pd.DataFrame
     """index region: population, lat, lon."""
     sites: pd.DataFrame
-    """index site: SITE_COLUMNS."""
+    """index site: SITE_COLUMNS; ``energy_usd_per_mw_year`` and ``energy_mwh_per_mw_year`` are per MW of
+    average facility draw over a year (price x hours)."""
     chips: pd.DataFrame
-    """index chip: CHIP_COLUMNS (capex annualised incl. server share, maintenance and price multiplier)."""
+    """index chip: CHIP_COLUMNS (capex annualised over the chip's lifetime incl. server share, maintenance and
+    price multiplier; ``peak_kw`` the peak draw of one chip with its host share, which sizes connections and
+    grid limits; ``rack_kw`` the peak draw of a full rack of it)."""
     demand_tokens_per_s: pd.Series
     """index (region, service_class): peak generated tokens/s to serve."""
     throughput_tokens_per_s: pd.Series
@@ -101,10 +107,18 @@ class ModelInputs:
     max_site_share: pd.Series
     """index service_class: most of a region's demand one site may serve (redundancy) [-]."""
     cooling: pd.DataFrame
-    """index (site, cooling): COOLING_COLUMNS (PUE at the site's climate, capex per MW of IT and year, water)."""
+    """index (site, cooling): COOLING_COLUMNS (PUE at the site's climate, densest rack it cools, capex per MW
+    of peak IT and year, water per MW of average IT and year)."""
     policy: PolicyLimits = PolicyLimits()
     grid: GridInputs | None = None
     training: TrainingInputs | None = None
+    average_kw_per_chip: pd.Series | None = None
+    """index (chip, role): average draw of one chip over the year in each role (service classes and
+    "training") [kW], for energy; None = every chip draws its ``peak_kw`` all year."""
+    carbon_price_usd_per_t: float = 0.0
+    """Price on the CO2 of the sites' electricity [USD/t]."""
+    capital_budget_usd: float | None = None
+    """Most upfront capex (chips with servers, buildings, cooling plant, grid connections) [USD]; None = none."""
 
     def __post_init__(self) -> None:
         problems = list(_consistency_problems(self))
@@ -124,6 +138,14 @@ def _consistency_problems(inputs: ModelInputs):
     yield from missing(inputs.sites, SITE_COLUMNS, "sites")
     yield from missing(inputs.chips, CHIP_COLUMNS, "chips")
     yield from missing(inputs.cooling, COOLING_COLUMNS, "cooling")
+    if inputs.capital_budget_usd is not None:
+        for label, columns in CAPITAL_COLUMNS.items():
+            yield from missing(getattr(inputs, label), columns, label)
+    if inputs.average_kw_per_chip is not None:
+        average = inputs.average_kw_per_chip
+        peak = inputs.chips["peak_kw"].reindex(average.index.get_level_values("chip")).to_numpy()
+        if (average.to_numpy() > peak * (1 + 1e-9)).any():
+            yield Problem("ModelInputs", "average_kw_per_chip", "an average draw above the chip's peak_kw")
     uncooled = set(inputs.sites.index) - set(inputs.cooling.index.get_level_values("site"))
     if uncooled:
         yield Problem("ModelInputs", "cooling.site", "sites without a cooling option", sorted(uncooled)[:5])

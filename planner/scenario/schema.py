@@ -72,9 +72,9 @@ class TrainingConfig(StrictModel):
     resource, shared GPU programmes), as a yearly average [FLOP/s]."""
     mfu: float | None = Field(None, gt=0, le=1)
     """Model FLOPs utilisation of training runs [-]; None = the roofline kernel's model of a large run."""
-    unmet_penalty_usd_per_pflops_year: float = Field(300_000.0, gt=0)
+    unmet_penalty_usd_per_pflops_year: float = Field(gt=0)
     """Yearly value of one PFLOP/s of training compute left unmet (sustained, or missing at the largest
-    run's site) [USD per PFLOP/s-year]."""
+    run's site) [USD per PFLOP/s-year]; the reference scenarios price it as renting the shortfall abroad."""
 
 
 class AdoptionObservation(StrictModel):
@@ -142,12 +142,22 @@ class LatencyConfig(StrictModel):
 class ChipsConfig(StrictModel):
     candidates: list[str] | None = None
     """Chips the plan may buy (catalog ids); None = the whole catalog."""
-    server_power_overhead_share: float = Field(0.35, ge=0, le=2)
-    """Server power beyond the accelerator TDP (CPUs, NICs, fans, power conversion) per kW of TDP [-]."""
+    server_peak_power_overhead_share: float = Field(0.82, ge=0, le=3)
+    """Peak server power beyond the accelerator TDP (CPUs, NICs, fans, power conversion) per kW of TDP [-];
+    sizes grid connections, site, zone and contingency limits. Default: NVIDIA DGX H100 datasheet, 10.2 kW
+    maximum for 8 x 700 W GPUs (source: NVIDIA DGX H100 user guide, system specifications)."""
+    server_average_power_overhead_share: float = Field(0.35, ge=0, le=3)
+    """Average server power over the year beyond the accelerator TDP per kW of TDP [-]; with the TDP it is the
+    average draw of a chip in service, used for energy when the roofline kernel gives no average power.
+    Default (assumption): a DGX H100 at typical AI load draws ~7.5 kW, 1.35 x its 5.6 kW of GPU TDP."""
+    accelerators_per_rack: int = Field(32, ge=1, le=256)
+    """Accelerators in one rack; with the peak power per chip it gives the rack density the cooling
+    technology must remove (``max_rack_kw``). Default (assumption): four 8-GPU servers per rack, the DGX
+    SuperPOD H100 rack layout."""
     server_capex_overhead_share: float = Field(0.4, ge=0, le=3)
     """Server, networking and storage capex per USD of accelerator price [-]."""
-    lifetime_years: float = Field(5.0, gt=0)
-    """Depreciation life of accelerators and servers [years]."""
+    lifetime_years: float | None = Field(None, gt=0)
+    """Depreciation life of accelerators and servers [years]; None = each chip's catalog lifetime."""
     maintenance_share_per_year: float = Field(0.03, ge=0, le=1)
     """Yearly maintenance and support as a share of hardware capex [1/year]."""
     price_usd: dict[str, float] = Field(default_factory=dict)
@@ -190,8 +200,6 @@ class CostsConfig(StrictModel):
     """Real discount rate used to annualise capex [1/year]."""
     energy_usd_per_mwh: float = Field(gt=0)
     """Default delivered electricity price for data centres [USD/MWh]."""
-    power_utilisation_share: float = Field(0.7, gt=0, le=1)
-    """Average drawn power over the connected peak [-] (energy = hours x share x grid MW)."""
     building_capex_usd_per_mw: float = Field(ge=0)
     """Data-centre shell, power and cooling plant per MW of IT load [USD/MW]."""
     building_lifetime_years: float = Field(20.0, gt=0)
@@ -205,13 +213,17 @@ class CostsConfig(StrictModel):
     nearby sites among otherwise equal ones."""
     unmet_penalty_usd_per_mtok: float = Field(gt=0)
     """Value of demand left unserved [USD per million tokens]; makes unmet demand explicit, never free."""
+    carbon_price_usd_per_t: float = Field(0.0, ge=0)
+    """Price on the CO2 of the electricity the sites use [USD per tonne CO2]; 0 = not priced (the default:
+    a plan prices carbon only when the scenario says so)."""
+    capital_budget_usd: float | None = Field(None, gt=0)
+    """Most upfront capital the plan may spend on chips, servers, buildings, cooling plant and grid
+    connections [USD]; None = no budget."""
 
 
 class CoolingConfig(StrictModel):
     technologies: list[str] | None = None
     """Cooling technologies sites may use (data/cooling/technologies.yaml); None = all."""
-    liquid_tdp_threshold_kw: float = Field(1.2, gt=0)
-    """Chips at or above this TDP need liquid cooling, as do chips the catalog marks liquid-only [kW]."""
 
 
 class GridConfig(StrictModel):

@@ -95,22 +95,27 @@ def test_nodal_line_limit_caps_the_site_load_and_verify_recomputes_flows():
     assert "line_limit" in flagged
 
 
-def test_liquid_only_chip_needs_liquid_cooling():
+def test_liquid_only_chip_gets_its_own_liquid_hall():
+    """Y needs liquid (1 M USD per MW-year of cooling plant), X does not: each site cools only its Y chips with
+    liquid. North: 3 Y + 1 X = 85,000 + 7 kW energy 7,000 + 6 kW liquid 6,000 = 98,000 (2 Y + 4 X: 102,000;
+    10 X: 110,000); South: 2 Y = 50,000 + 4,000 + 4,000 = 58,000 (6 X: 66,000); optimum 356,000."""
     base = two_towns()
     cooling = pd.concat([base.cooling, base.cooling.rename(index={"air": "liquid"}, level="cooling").assign(
         is_liquid=True, capex_usd_per_mw_year=1e6)]).sort_index()
     inputs = replace(base, cooling=cooling, chips=base.chips.assign(needs_liquid=[False, True]))
     plan = solve_inputs(inputs)
-    liquid_sites = set(plan.fleet.loc[plan.fleet["chip"] == "Y", "site"])
-    assert liquid_sites and all(plan.sites.loc[s, "cooling"] == "liquid" for s in liquid_sites)
-    assert verify(plan, inputs).ok
-    assert plan.costs.set_index("component").loc["cooling", "usd_per_year"] > 0
+    assert plan.objective_usd == pytest.approx(356_000.0, rel=1e-6)
+    halls = plan.cooling_halls.set_index(["site", "cooling"])["it_mw"]
+    assert halls.to_dict() == pytest.approx({("A", "air"): 0.001, ("A", "liquid"): 0.006, ("B", "liquid"): 0.004})
+    assert plan.sites.loc["A", "cooling"] == "liquid+air"
+    assert verify(plan, inputs).ok, str(verify(plan, inputs))
+    assert plan.cooling_halls["cooling_cost_usd_per_year"].sum() == pytest.approx(10_000.0)
 
 
 @pytest.mark.unit
 def test_pue_rises_with_climate_and_liquid_beats_air():
     sites = pd.DataFrame({"cdd19_per_year": [30.0, 2500.0]}, index=pd.Index(["cool", "hot"], name="site"))
-    options = site_cooling_options(sites, None, annuity=0.1, utilisation_share=0.7)
+    options = site_cooling_options(sites, None, annuity=0.1)
     tech = load_cooling_technologies()
     assert options.loc[("cool", "air"), "pue"] == pytest.approx(tech["air"].pue(30.0))
     assert options.loc[("hot", "air"), "pue"] > options.loc[("cool", "air"), "pue"]

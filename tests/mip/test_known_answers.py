@@ -50,9 +50,16 @@ def test_site_power_limit_binds():
     assert verify(plan, inputs).ok
 
 
-def test_cost_terms_add_up_to_objective():
+def test_cost_components_match_the_hand_optimum():
+    """Each component against the hand computation (not their sum against the objective, which holds by
+    construction): sites 200,000; chips 3 Y + 1 X + 2 Y = 135,000; energy 11 kW x 1 M USD/MW-year = 11,000."""
     plan, _ = solve_inputs(two_towns())
-    assert math.isclose(plan.costs["usd_per_year"].sum(), plan.objective_usd, rel_tol=1e-9)
+    costs = plan.costs.set_index("component")
+    assert costs.loc["siting", "usd_per_year"] == pytest.approx(200_000.0)
+    assert costs.loc["fleet", "usd_per_year"] == pytest.approx(135_000.0)
+    assert costs.loc["energy", "usd_per_year"] == pytest.approx(11_000.0)
+    assert plan.cost_usd_per_year == pytest.approx(346_000.0) and plan.penalty_usd_per_year == pytest.approx(0.0)
+    assert set(costs.index[costs["kind"] == "penalty"]) == {"unmet"}
 
 
 def test_tpp_cap_forces_uncontrolled_chips():

@@ -27,7 +27,8 @@ demand:
     batch: {tokens_per_agent_day: 3000, reasoning_tokens_per_visible_token: 1.0, peak_to_mean_ratio: 1.5}
 service_classes:
   batch: {rtt_budget_ms: 1000}
-chips: {candidates: [H100-SXM], server_power_overhead_share: 0.5, server_capex_overhead_share: 0.25,
+chips: {candidates: [H100-SXM], server_peak_power_overhead_share: 0.5, server_average_power_overhead_share: 0.2,
+        server_capex_overhead_share: 0.25,
         lifetime_years: 4, maintenance_share_per_year: 0.02}
 sites:
   - {name: Only, lat: 52.0, lon: -1.0, max_grid_mw: 50, cdd19_per_year: 0}
@@ -35,7 +36,6 @@ cooling: {technologies: [air]}
 costs:
   discount_rate: 0.05
   energy_usd_per_mwh: 100
-  power_utilisation_share: 0.8
   building_capex_usd_per_mw: 8000000
   building_lifetime_years: 20
   grid_connection_capex_usd_per_mw: 400000
@@ -51,12 +51,13 @@ def hand_optimum_usd(scenario) -> tuple[float, int]:
     thr = serving_coefficients(chip, load_workloads(["batch"])).loc[("H100-SXM", "batch"), "tokens_per_s_per_chip"]
     n_chips = math.ceil(peak_tokens_per_s / thr)
     chip_usd = chip.at["H100-SXM", "price_usd"] * 1.25 * (capital_recovery_factor(0.05, 4) + 0.02)
-    it_mw = n_chips * chip.at["H100-SXM", "tdp_kw"] * 1.5 / 1000
+    it_mw = n_chips * chip.at["H100-SXM", "tdp_kw"] * 1.5 / 1000  # peak: sizes building and connection
+    average_it_mw = n_chips * chip.at["H100-SXM", "tdp_kw"] * 1.2 / 1000  # average: energy
     building_crf = capital_recovery_factor(0.05, 20)
     air = load_cooling_technologies()["air"]
     pue = air.pue(0.0)
     cost = (1e6 + n_chips * chip_usd + it_mw * (8e6 + air.capex_usd_per_mw) * building_crf
-            + pue * it_mw * 4e5 * building_crf + pue * it_mw * 100 * HOURS_PER_YEAR * 0.8)
+            + pue * it_mw * 4e5 * building_crf + pue * average_it_mw * 100 * HOURS_PER_YEAR)
     return cost, n_chips
 
 

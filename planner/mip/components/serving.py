@@ -56,7 +56,7 @@ def add_serving(m: pyo.ConcreteModel, inputs: ModelInputs) -> None:
     m.unmet_cost_musd = pyo.Expression(
         expr=sum(penalty[q] * m.unmet_ktokens_per_s[r, q] for r, q in m.DEMANDS),
         doc="penalty for unserved peak demand [MUSD/year]")
-    m.cost_terms.append(m.unmet_cost_musd)
+    m.penalty_terms.append(m.unmet_cost_musd)
     _add_latency_cost(m, inputs)
 
 
@@ -101,4 +101,4 @@ def _add_latency_cost(m: pyo.ConcreteModel, inputs: ModelInputs) -> None:
     m.latency_cost_musd = pyo.Expression(
         expr=sum(per_ms[q] * rtt[r, q, s] * m.serve_ktokens_per_s[r, q, s] for r, q, s in m.SERVE_ARCS if per_ms[q] > 0),
         doc="quality cost of round-trip time on served demand [MUSD/year]")
-    m.cost_terms.append(m.latency_cost_musd)
+    m.penalty_terms.append(m.latency_cost_musd)

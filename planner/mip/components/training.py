@@ -45,4 +45,4 @@ def add_training(m: pyo.ConcreteModel, inputs: ModelInputs) -> None:
     penalty = training.unmet_penalty_usd_per_flops_year * FLOPS_SCALE / USD_SCALE
     m.training_cost_musd = pyo.Expression(expr=penalty * (m.unmet_training_eflops + m.run_shortfall_eflops),
                                           doc="penalty for training compute left unmet [MUSD/year]")
-    m.cost_terms.append(m.training_cost_musd)
+    m.penalty_terms.append(m.training_cost_musd)
