@@ -20,8 +20,8 @@ def _headline(plan) -> list[tuple[str, str]]:
     return [
         ("scenario", plan.scenario_name),
         ("solver status", f"{plan.status} (gap {plan.gap:.2%})" if math.isfinite(plan.gap) else str(plan.status)),
-        ("objective", f"{_money(plan.objective_usd)} per year = cost {_money(plan.cost_usd_per_year)} "
-                      f"+ penalties {_money(plan.penalty_usd_per_year)}"),
+        ("yearly cost", f"{_money(plan.objective_usd)} = money {_money(plan.cost_usd_per_year)} "
+                        f"+ penalties {_money(plan.penalty_usd_per_year)}"),
         ("proven lower bound", _money(plan.bound_usd)),
         ("sites opened", f"{len(open_sites)} of {len(plan.sites)}"),
         ("IT peak / grid", f"{plan.sites['it_mw'].sum():,.1f} MW / {plan.sites['grid_mw'].sum():,.1f} MW"
