@@ -62,6 +62,7 @@ def _unmet(m: pyo.ConcreteModel, inputs: ModelInputs) -> pd.DataFrame:
 
 
 HALL_MIN_MW = 1e-6  # halls with less IT load are not written
+LABEL_MIN_SHARE = 0.01  # the site's cooling label names halls with at least this share of its IT load
 
 
 def _cooling_halls(m: pyo.ConcreteModel, inputs: ModelInputs) -> pd.DataFrame:
@@ -87,7 +88,9 @@ def _sites(m: pyo.ConcreteModel, inputs: ModelInputs, fleet: pd.DataFrame, servi
     sites = inputs.sites[["lat", "lon", "max_grid_mw"]].copy()
     by_site = halls.groupby("site")
     sites["is_open"] = [_value(m.open_site[s]) > 0.5 for s in sites.index]
-    main = halls.sort_values("it_mw", ascending=False).groupby("site")["cooling"].apply("+".join)
+    share = halls["it_mw"] / halls.groupby("site")["it_mw"].transform("sum")
+    named = halls[share >= LABEL_MIN_SHARE].sort_values("it_mw", ascending=False)  # solver noise halls unnamed
+    main = named.groupby("site")["cooling"].apply("+".join)
     sites["cooling"] = main.reindex(sites.index).fillna("")
     sites["chips"] = fleet.groupby("site")["chips"].sum().reindex(sites.index, fill_value=0)
     sites["it_mw"] = fleet.groupby("site")["it_mw"].sum().reindex(sites.index, fill_value=0.0)

@@ -33,7 +33,7 @@ from planner.mip.heuristics import siting_start
 from planner.mip.inputs import TRAINING_ROLE, ModelInputs, PolicyLimits, TrainingInputs
 from planner.mip.reduce import expand_plan, reduce_inputs
 from planner.results import Plan
-from planner.roofline import load_workloads, serving_coefficients, training_flops_per_chip
+from planner.roofline import load_workloads, serving_coefficients, training_flops_per_chip, training_power_kw_per_chip
 from planner.scenario.load import scenario_hash
 from planner.scenario.schema import Scenario
 from planner.solve import ProgressCallback, SolveOptions, solve
@@ -123,6 +123,14 @@ def _policy_limits(scenario: Scenario, policy: PolicyResolution) -> PolicyLimits
     return PolicyLimits(tpp_cap=cap, min_uncontrolled_share=cfg.min_uncontrolled_share, chip_supply_limit=supply)
 
 
+def _with_training_power(per_chip: pd.DataFrame, chip_specs: pd.DataFrame) -> pd.DataFrame:
+    """The kernel's coefficients with the training role's power as rows (chip, "training")."""
+    training = training_power_kw_per_chip(chip_specs)
+    training.index = pd.MultiIndex.from_arrays([training.index, [TRAINING_ROLE] * len(training)],
+                                               names=per_chip.index.names)
+    return pd.concat([per_chip, training])
+
+
 def _chip_power(scenario: Scenario, chips: pd.DataFrame, catalog: pd.DataFrame,
                 per_chip: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
     """Peak kW per chip (connections and grid limits) and average kW per chip and role (energy): the roofline
@@ -152,6 +160,7 @@ def prepare(scenario: Scenario, progress: Progress | None = None) -> Prepared:
         workload_names = {str(q): cfg.workload or str(q) for q, cfg in scenario.service_classes.items()}
         workloads = load_workloads(set(workload_names.values()))
         per_chip = serving_coefficients(catalog.loc[chips.index], {q: workloads[w] for q, w in workload_names.items()})
+        per_chip = _with_training_power(per_chip, catalog.loc[chips.index])
         chips, average_kw = _chip_power(scenario, chips, catalog, per_chip)
         sites = candidate_sites(scenario)
         throughput = site_throughput(per_chip["tokens_per_s_per_chip"], sites)
