@@ -10,7 +10,7 @@ import planner
 from planner.catalog import load_catalog
 from planner.cooling import load_cooling_technologies
 from planner.geo.population import countries
-from planner.roofline import load_workloads, serving_coefficients
+from planner.roofline import load_workloads, serving_coefficients, training_power_kw_per_chip
 from planner.units import HOURS_PER_YEAR, SECONDS_PER_DAY, capital_recovery_factor
 
 pytestmark = pytest.mark.solver
@@ -51,8 +51,13 @@ def hand_optimum_usd(scenario) -> tuple[float, int]:
     thr = serving_coefficients(chip, load_workloads(["batch"])).loc[("H100-SXM", "batch"), "tokens_per_s_per_chip"]
     n_chips = math.ceil(peak_tokens_per_s / thr)
     chip_usd = chip.at["H100-SXM", "price_usd"] * 1.25 * (capital_recovery_factor(0.05, 4) + 0.02)
-    it_mw = n_chips * chip.at["H100-SXM", "tdp_kw"] * 1.5 / 1000  # peak: sizes building and connection
-    average_it_mw = n_chips * chip.at["H100-SXM", "tdp_kw"] * 1.2 / 1000  # average: energy
+    coefficients = serving_coefficients(chip, load_workloads(["batch"])).loc[("H100-SXM", "batch")]
+    training = training_power_kw_per_chip(chip).loc["H100-SXM"]
+    # peak: the kernel's largest over the roles sizes building and connection; average: every chip serves batch
+    # (an unassigned chip would draw the largest role average, never less), so energy is at batch's average
+    peak_kw = max(coefficients["power_peak_kw_per_chip"], training["power_peak_kw_per_chip"])
+    it_mw = n_chips * peak_kw / 1000
+    average_it_mw = n_chips * min(coefficients["power_avg_kw_per_chip"], peak_kw) / 1000
     building_crf = capital_recovery_factor(0.05, 20)
     air = load_cooling_technologies()["air"]
     pue = air.pue(0.0)
