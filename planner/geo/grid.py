@@ -17,7 +17,7 @@ Two kinds:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 
@@ -60,6 +60,8 @@ class GridNetwork:
     links: pd.DataFrame = field(default_factory=pd.DataFrame)
     notes: tuple[str, ...] = ()
     base_mva: float = BASE_MVA
+    generators: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["bus", "technology", "capacity_mw"]))
+    """Generators on the network's buses (bus, technology, capacity_mw); empty for zonal networks."""
 
     @property
     def n_buses(self) -> int:
@@ -163,8 +165,10 @@ def load_gb_nodal(folder: Path | str | None = None) -> GridNetwork:
              "system) and fragments the map extract leaves unconnected",
              "all line and transformer ratings are estimates (PyPSA line types, s_max_pu 0.7), not TSO ratings",
              "HVDC links are listed in links and excluded from DC power flow (they are controllable)")
-    return network_from_tables("GB nodal", GridKind.NODAL, buses, kept_lines,
-                               links=_read(folder / "gb_links.csv", index_col="link"), notes=notes)
+    network = network_from_tables("GB nodal", GridKind.NODAL, buses, kept_lines,
+                                  links=_read(folder / "gb_links.csv", index_col="link"), notes=notes)
+    generators = _read(folder / "gb_generators.csv")
+    return replace(network, generators=generators[generators["bus"].isin(buses.index)].reset_index(drop=True))
 
 
 def load_india_zonal(folder: Path | str | None = None) -> GridNetwork:

@@ -78,6 +78,8 @@ class GridInputs:
     loss_cost_usd_per_mw_year (energy lost per MW transferred for a year)."""
     network: object | None = None
     """The ``GridNetwork`` these limits come from; not read by the MIP, kept for independent re-checks."""
+    site_max_mw: pd.Series | None = None
+    """index site: contingency limit of the synchronous area the site is in [MW] (NaN: ``max_site_mw``)."""
 
 
 @dataclass(frozen=True)

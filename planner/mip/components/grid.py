@@ -1,6 +1,6 @@
 """Grid stability: what the transmission system can carry to the sites.
 
-- contingency: grid_mw[s] <= max_site_mw (the largest load the system can lose at once);
+- contingency: grid_mw[s] <= max_site_mw of the site's synchronous area (the largest load it can lose at once);
 - nodal (DC power flow): new line flows sum_s sensitivity[l,s] * grid_mw[s] within +-line_headroom_mw[l],
   the new load supplied by generator buses in fixed shares; each zone's new load within its headroom;
 - zonal (transport): new supply in each zone up to its headroom, inter-zone transfers within the capacity
@@ -12,6 +12,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+import math
+
+import pandas as pd
 import pyomo.environ as pyo
 
 from planner.mip.inputs import USD_SCALE, GridInputs, ModelInputs
@@ -23,15 +26,30 @@ def add_grid(m: pyo.ConcreteModel, inputs: ModelInputs) -> None:
     grid = inputs.grid
     if grid is None:
         return
-    if grid.max_site_mw is not None:
+    limits = site_contingency_limits(grid, list(m.SITES))
+    if limits:
+        m.CONTINGENCY_SITES = pyo.Set(initialize=list(limits), ordered=True, doc="sites with a contingency limit")
         m.site_contingency_limit = pyo.Constraint(
-            m.SITES, rule=lambda m, s: m.grid_mw[s] <= grid.max_site_mw,
-            doc="grid_mw[s] <= max_site_mw: losing one site must not exceed the system's largest loss [MW]")
+            m.CONTINGENCY_SITES, rule=lambda m, s: m.grid_mw[s] <= limits[s],
+            doc="grid_mw[s] <= max_site_mw of the site's synchronous area: losing one site must not exceed the "
+                "area's largest loss [MW]")
     if grid.kind == "nodal":
         _add_zone_headroom(m, grid)
         _add_line_limits(m, grid)
     else:
         _add_zonal_transport(m, grid)
+
+
+def site_contingency_limits(grid: GridInputs, sites: list[str]) -> dict[str, float]:
+    """Per site, the contingency limit of its synchronous area, else the system's; sites without one left out."""
+    by_area = grid.site_max_mw if grid.site_max_mw is not None else pd.Series(dtype=float)
+    limits = {}
+    for s in sites:
+        value = by_area.get(s, math.nan)
+        value = grid.max_site_mw if pd.isna(value) else value
+        if value is not None and math.isfinite(value):
+            limits[s] = float(value)
+    return limits
 
 
 def _sites_in_zone(grid: GridInputs) -> dict[str, list[str]]:
