@@ -51,7 +51,15 @@ class DataError(InputError):
 
 
 class InfeasibleError(PlannerError):
-    """The model has no feasible plan (strict mode), with a diagnosis in plain language."""
+    """The model has no feasible plan (strict mode), with a diagnosis in plain language.
+
+    ``reasons`` are the explain stage's ``UnmetReason``s (region, class, reason, constraint); ``iis`` names
+    the constraints and bounds of the irreducible infeasible subset HiGHS found, when it found one."""
+
+    def __init__(self, message: str, reasons: tuple = (), iis: tuple[str, ...] = ()):
+        self.reasons = tuple(reasons)
+        self.iis = tuple(iis)
+        super().__init__(message)
 
 
 class SolveError(PlannerError):

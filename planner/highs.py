@@ -72,10 +72,25 @@ class RunResult:
     values: np.ndarray | None
     """Column values of the best feasible point; None when there is none."""
     seconds: float
+    row_duals: np.ndarray | None = None
+    """An LP's row duals, d(objective)/d(row bound) (asked for with ``duals=True``); None otherwise."""
+    col_duals: np.ndarray | None = None
+    """An LP's reduced costs, d(objective)/d(column bound) at a bound the optimum sits on."""
 
     @property
     def has_solution(self) -> bool:
         return self.values is not None
+
+
+@dataclass(frozen=True)
+class Iis:
+    """An irreducible infeasible subset: rows and columns whose bounds, kept together, admit no point."""
+
+    rows: tuple[int, ...]
+    columns: tuple[int, ...]
+
+
+IIS_STRATEGY = int(highspy.IisStrategy.kIisStrategyFromLp) | int(highspy.IisStrategy.kIisStrategyIrreducible)
 
 
 @dataclass(frozen=True)
@@ -130,6 +145,13 @@ class HighsInstance:
             self._highs.setOptionValue("output_flag", True)
             self._highs.cbLogging.subscribe(lambda event: on_log(str(event.message).rstrip("\n")))
 
+    def rows_of(self, constraint) -> np.ndarray:
+        """Row positions of ``constraint`` (an indexed Constraint, a ConstraintData or a list of them), in
+        order; inactive ones are skipped."""
+        data = constraint.values() if hasattr(constraint, "values") else (
+            constraint if isinstance(constraint, (list, tuple)) else [constraint])
+        return np.array([self._row_position[id(c)] for c in data if id(c) in self._row_position], dtype=np.int32)
+
     def positions(self, variables: Iterable) -> np.ndarray:
         """Column positions of ``variables`` (an indexed Var or VarData); fixed ones are skipped."""
         data = variables.values() if hasattr(variables, "values") else variables
@@ -137,19 +159,25 @@ class HighsInstance:
 
     def run(self, time_limit_s: float, *, mip_gap: float, relax: np.ndarray | None = None,
             lower: dict[int, float] | None = None, upper: dict[int, float] | None = None,
-            start: np.ndarray | None = None) -> RunResult:
+            start: np.ndarray | None = None, row_lower: dict[int, float] | None = None,
+            row_upper: dict[int, float] | None = None, duals: bool = False) -> RunResult:
         """Solve with the columns in ``relax`` continuous (all, with ``relax=self.all``) and the given column
         bounds; the model's own bounds and integrality are restored afterwards. ``start`` is a feasible
         point for HiGHS to begin from; on models with thousands of wide integer counts an incumbent can make
         HiGHS's objective propagation run far past the time limit, which is why ``planner.solve`` does not
-        pass one to its whole-MIP run."""
+        pass one to its whole-MIP run. ``row_lower``/``row_upper`` change row bounds for this run alone;
+        ``duals`` returns an LP's row duals and reduced costs."""
         started = time.perf_counter()
         lower, upper = lower or {}, upper or {}
         changed = np.array(sorted(set(lower) | set(upper)), dtype=np.int32)
+        row_lower, row_upper = row_lower or {}, row_upper or {}
+        rows = np.array(sorted(set(row_lower) | set(row_upper)), dtype=np.int32)
         relax = np.zeros(0, dtype=np.int32) if relax is None else relax[self.is_integer[relax]]
         try:
             self._set_bounds(changed, [lower.get(j, self.lower[j]) for j in changed],
                              [upper.get(j, self.upper[j]) for j in changed])
+            self._set_row_bounds(rows, [row_lower.get(i, self.row_lower[i]) for i in rows],
+                                 [row_upper.get(i, self.row_upper[i]) for i in rows])
             self._set_integrality(relax, highspy.HighsVarType.kContinuous)
             self._highs.setOptionValue("time_limit", max(float(time_limit_s), 0.1))
             self._highs.setOptionValue("mip_rel_gap", float(mip_gap))
@@ -161,7 +189,34 @@ class HighsInstance:
             self._highs.run()
             if self.interrupt_requested:
                 raise KeyboardInterrupt
-            return self._result(time.perf_counter() - started, is_mip=bool(self.is_integer.sum() > len(relax)))
+            return self._result(time.perf_counter() - started, is_mip=bool(self.is_integer.sum() > len(relax)),
+                                duals=duals)
+        finally:
+            self._set_bounds(changed, self.lower[changed], self.upper[changed])
+            self._set_row_bounds(rows, self.row_lower[rows], self.row_upper[rows])
+            self._set_integrality(relax, highspy.HighsVarType.kInteger)
+
+    def iis(self, time_limit_s: float, *, lower: dict[int, float] | None = None,
+            upper: dict[int, float] | None = None) -> Iis | None:
+        """An irreducible infeasible subset of the LP relaxation with the given column bounds (HiGHS's
+        own IIS search); None when that LP is feasible or no subset was found in time."""
+        lower, upper = lower or {}, upper or {}
+        changed = np.array(sorted(set(lower) | set(upper)), dtype=np.int32)
+        relax = np.flatnonzero(self.is_integer).astype(np.int32)
+        try:
+            self._set_bounds(changed, [lower.get(j, self.lower[j]) for j in changed],
+                             [upper.get(j, self.upper[j]) for j in changed])
+            self._set_integrality(relax, highspy.HighsVarType.kContinuous)
+            self._highs.setOptionValue("time_limit", max(float(time_limit_s), 0.1))
+            self._highs.setOptionValue("iis_strategy", IIS_STRATEGY)
+            self._highs.clearSolver()
+            self._highs.run()
+            if self._highs.getModelStatus() not in RunStatus.INFEASIBLE:
+                return None
+            status, found = self._highs.getIis()
+            if status == highspy.HighsStatus.kError or not found.valid_:
+                return None
+            return Iis(rows=tuple(int(i) for i in found.row_index_), columns=tuple(int(j) for j in found.col_index_))
         finally:
             self._set_bounds(changed, self.lower[changed], self.upper[changed])
             self._set_integrality(relax, highspy.HighsVarType.kInteger)
@@ -190,6 +245,7 @@ class HighsInstance:
             cost[self._position[id(var)]] += coef
         self._cost, self._offset = cost, float(repn.constant)
         rows = self._rows()
+        self.row_lower, self.row_upper = rows.lower, rows.upper
         lp = highspy.HighsLp()
         lp.num_col_, lp.num_row_ = len(self.columns), len(rows.lower)
         lp.col_cost_, lp.offset_ = cost, self._offset
@@ -204,7 +260,9 @@ class HighsInstance:
 
     def _rows(self) -> _Rows:
         start, index, value, lower, upper = [0], [], [], [], []
-        for con in self.model.component_data_objects(pyo.Constraint, active=True, descend_into=True):
+        self.constraints = list(self.model.component_data_objects(pyo.Constraint, active=True, descend_into=True))
+        self._row_position = {id(con): i for i, con in enumerate(self.constraints)}
+        for con in self.constraints:
             repn = generate_standard_repn(con.body, quadratic=False)
             if not repn.is_linear():
                 raise SolveError([], f"constraint {con.name} is not linear")
@@ -223,6 +281,10 @@ class HighsInstance:
             self._highs.changeColsBounds(len(columns), columns, np.asarray(lower, dtype=float),
                                          np.asarray(upper, dtype=float))
 
+    def _set_row_bounds(self, rows: np.ndarray, lower, upper) -> None:
+        if len(rows):
+            self._highs.changeRowsBounds(len(rows), rows, np.asarray(lower, dtype=float), np.asarray(upper, dtype=float))
+
     def _set_integrality(self, columns: np.ndarray, kind: highspy.HighsVarType) -> None:
         if len(columns):
             self._highs.changeColsIntegrality(len(columns), columns, np.full(len(columns), kind))
@@ -233,7 +295,7 @@ class HighsInstance:
         solution.value_valid = True
         self._highs.setSolution(solution)
 
-    def _result(self, seconds: float, is_mip: bool) -> RunResult:
+    def _result(self, seconds: float, is_mip: bool, duals: bool = False) -> RunResult:
         status = self._highs.getModelStatus()
         info = self._highs.getInfo()
         feasible = info.primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible
@@ -246,7 +308,11 @@ class HighsInstance:
             bound = objective if status in RunStatus.OPTIMAL else -math.inf
         if status in RunStatus.OPTIMAL and feasible and not math.isfinite(bound):
             bound = objective
-        return RunResult(status, objective, bound, values, seconds)
+        row_duals = col_duals = None
+        if duals and not is_mip and status in RunStatus.OPTIMAL:
+            solution = self._highs.getSolution()
+            row_duals, col_duals = np.array(solution.row_dual), np.array(solution.col_dual)
+        return RunResult(status, objective, bound, values, seconds, row_duals, col_duals)
 
 
 def _single_objective(model: pyo.ConcreteModel):

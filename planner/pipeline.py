@@ -1,7 +1,7 @@
 """The only place the stages are wired together.
 
 scenario -> regions -> demand -> chips (catalog + export rules) -> throughput (roofline) -> latency pruning
--> ModelInputs -> build -> solve -> extract -> verify -> Plan
+-> ModelInputs -> build -> solve -> extract -> verify -> explain -> Plan
 """
 
 from __future__ import annotations
@@ -21,6 +21,11 @@ from planner.catalog.policy import ChipStatus, PolicyResolution, resolve_policy
 from planner.chips import average_kw_per_chip, peak_kw_per_chip, purchasable_chips, site_throughput, with_price_overrides
 from planner.cooling import load_cooling_technologies, site_cooling_options
 from planner.demand import forecast, training_demand
+from planner.errors import InfeasibleError, SolveError
+from planner.explain import ExplainOptions, explain
+from planner.explain.alternatives import Alternatives, generate_alternatives
+from planner.explain.reasons import UnmetReason as UnmetReasonRecord, class_terms
+from planner.explain.strict import check_lp_feasible, hold_unmet_at_zero, infeasible_message
 from planner.extract import extract
 from planner.geo.arcs import serve_arcs
 from planner.geo.grid_limits import grid_inputs
@@ -31,12 +36,12 @@ from planner.geo.sites import candidate_sites, carbon_kg_per_mwh
 from planner.mip.build import Builder, build_model, problem_size
 from planner.mip.heuristics import siting_start
 from planner.mip.inputs import TRAINING_ROLE, ModelInputs, PolicyLimits, TrainingInputs
-from planner.mip.reduce import expand_plan, reduce_inputs
+from planner.mip.reduce import Reduction, expand_plan, reduce_inputs
 from planner.results import Plan
 from planner.roofline import load_workloads, serving_coefficients, training_flops_per_chip, training_power_kw_per_chip
 from planner.scenario.load import scenario_hash
 from planner.scenario.schema import Scenario
-from planner.solve import ProgressCallback, SolveOptions, solve
+from planner.solve import ProgressCallback, SolveOptions, Termination, solve
 from planner.units import SECONDS_PER_YEAR, capital_recovery_factor
 from planner.verify import (Reference, annuity, average_kw_reference, chips_reference, class_rates, cooling_reference,
                             sites_reference, verify)
@@ -85,6 +90,11 @@ def _yearly_per_peak_token_rate(scenario: Scenario, usd_per_mtok: dict[str, floa
     rates = {q: value / 1e6 * SECONDS_PER_YEAR / scenario.demand.classes[q].peak_to_mean_ratio
              for q, value in usd_per_mtok.items()}
     return pd.Series(rates, dtype=float).rename_axis("service_class")
+
+
+def tokens_per_year_per_peak_rate(scenario: Scenario) -> pd.Series:
+    """Tokens a year per token/s of peak demand, per class (the year at the class's mean load)."""
+    return _yearly_per_peak_token_rate(scenario, {str(q): 1e6 for q in scenario.service_classes})
 
 
 def _unmet_penalty(scenario: Scenario) -> pd.Series:
@@ -264,16 +274,42 @@ def options_for(scenario: Scenario, options: SolveOptions | None) -> SolveOption
 
 
 def solve_prepared(prepared: Prepared, options: SolveOptions | None = None, progress: Progress | None = None,
-                   extra: Iterable[Builder] = (), solver_progress: ProgressCallback | None = None) -> Plan:
-    """Build, solve, extract and verify the MIP of already prepared inputs (after exact reductions, so
-    ``extra`` builders see the reduced inputs); ``solver_progress`` follows the solve's incumbent and bound."""
+                   extra: Iterable[Builder] = (), solver_progress: ProgressCallback | None = None,
+                   strict: bool = False, explain_options: ExplainOptions | None = ExplainOptions()) -> Plan:
+    """Build, solve, extract, verify and explain the MIP of already prepared inputs (after exact
+    reductions, so ``extra`` builders see the reduced inputs); ``solver_progress`` follows the solve's
+    incumbent and bound. ``strict``: all demand must be met and the plan must pass verification, else
+    ``InfeasibleError`` with the diagnosis. ``explain_options=None`` skips the explain stage."""
     options = options_for(prepared.scenario, options)
+    extra = tuple(extra)
     timer = StageTimer(progress, dict(prepared.timings_s))
     with timer.stage("build"):
         reduction = reduce_inputs(prepared.inputs)
         model = build_model(reduction.inputs, extra)
+    rates = tokens_per_year_per_peak_rate(prepared.scenario)
+    if strict:
+        with timer.stage("strict_check"):
+            hold_unmet_at_zero(model)
+            check_lp_feasible(model, class_terms(reduction.inputs, rates), options.threads)
     with timer.stage("solve"):
         outcome = solve(model, options, start=siting_start, progress=solver_progress)
+    if strict and outcome.termination is Termination.INFEASIBLE:
+        _raise_with_elastic_reasons(prepared, options, extra)
+    result = _finish(model, outcome, reduction, prepared, options, timer)
+    violations = result.metadata["verification"]["violations"]
+    if strict and violations:
+        raise InfeasibleError("strict mode: the plan violates a limit:\n  " + "\n  ".join(violations))
+    if explain_options is not None and outcome.has_solution:
+        with timer.stage("explain"):
+            explanation = explain(model, reduction.inputs, prepared.inputs, rates, _arcs_for(prepared),
+                                  explain_options, extra)
+        result = result.with_explanation(explanation.as_metadata(), explanation.marginal_values)
+    return result.with_timings(timer.timings_s)
+
+
+def _finish(model, outcome, reduction: Reduction, prepared: Prepared, options: SolveOptions,
+            timer: StageTimer) -> Plan:
+    """Extract the solved model into a plan of the original regions and verify it independently."""
     with timer.stage("extract"):
         metadata = {"versions": package_versions(), "solver": outcome.solver, "solver_options": options.as_dict(),
                     "problem_size": problem_size(model), "policy": _policy_summary(prepared),
@@ -289,10 +325,48 @@ def solve_prepared(prepared: Prepared, options: SolveOptions | None = None, prog
                                        "violations": [str(v) for v in verification.violations]}
     if not verification.ok:
         log.warning("plan failed independent verification:\n%s", verification)
-    return result.with_timings(timer.timings_s)
+    return result
+
+
+def near_optimal_alternatives(scenario: Scenario, slack: float = 0.05, k: int = 4,
+                              options: SolveOptions | None = None, progress: Progress | None = None,
+                              extra: Iterable[Builder] = ()) -> Alternatives:
+    """The optimum and up to ``k`` verified plans within ``slack`` of its cost that differ most from it
+    in sites opened or controlled-chip share (see ``planner.explain.alternatives``)."""
+    prepared = prepare(scenario, progress)
+    options = options_for(scenario, options)
+    extra = tuple(extra)
+    optimum = solve_prepared(prepared, options, progress, extra, explain_options=None)
+    if not optimum.has_solution:
+        raise SolveError(f"no plan found for '{scenario.name}' ({optimum.status}); no alternatives to it")
+    reduction = reduce_inputs(prepared.inputs)
+    timer = StageTimer(progress)
+
+    def finish(model, outcome) -> Plan:
+        return _finish(model, outcome, reduction, prepared, options, timer)
+
+    with timer.stage("alternatives"):
+        return generate_alternatives(reduction.inputs, prepared.inputs, optimum, slack, k, options, finish, extra)
+
+
+def _arcs_for(prepared: Prepared) -> Callable[[pd.Series], pd.DataFrame]:
+    """The latency stage at other budgets, for the explain stage's re-solves."""
+    inputs, scenario = prepared.inputs, prepared.scenario
+    candidates = _per_class(scenario, "max_candidate_sites")
+    return lambda budgets: serve_arcs(inputs.regions, inputs.sites, budgets, candidates)
+
+
+def _raise_with_elastic_reasons(prepared: Prepared, options: SolveOptions, extra: tuple[Builder, ...]) -> None:
+    """The strict MIP is infeasible although its LP relaxation is not: integer decisions leave demand
+    unmet. The elastic plan's reasons are the diagnosis."""
+    elastic = solve_prepared(prepared, options, extra=extra, explain_options=ExplainOptions(latency_values=False))
+    reasons = [UnmetReasonRecord(**r) for r in elastic.metadata.get("unmet_reasons", [])]
+    raise InfeasibleError(infeasible_message(reasons), reasons)
 
 
 def plan(scenario: Scenario, options: SolveOptions | None = None, progress: Progress | None = None,
-         extra: Iterable[Builder] = (), solver_progress: ProgressCallback | None = None) -> Plan:
-    """Scenario -> checked plan. ``options`` default to the scenario's solver section."""
-    return solve_prepared(prepare(scenario, progress), options, progress, extra, solver_progress)
+         extra: Iterable[Builder] = (), solver_progress: ProgressCallback | None = None, strict: bool = False,
+         explain_options: ExplainOptions | None = ExplainOptions()) -> Plan:
+    """Scenario -> checked, explained plan. ``options`` default to the scenario's solver section."""
+    return solve_prepared(prepare(scenario, progress), options, progress, extra, solver_progress, strict,
+                          explain_options)

@@ -18,6 +18,8 @@ from planner.solve import Termination
 TABLES = ("sites", "fleet", "allocation", "serving", "unmet", "costs", "cooling_halls", "grid_zones", "grid_lines",
           "regions")
 OPTIONAL_TABLES = ("cooling_halls", "regions")  # plan folders written before they existed lack them
+EXPLAIN_TABLES = ("marginal_values",)  # written by the explain stage; absent from older result folders
+MARGINAL_VALUE_COLUMNS = ["constraint", "name", "value", "unit"]
 
 
 @dataclass(frozen=True, repr=False)
@@ -60,6 +62,8 @@ class Plan:
     """columns region, population, lat, lon: the demand regions the plan serves."""
     timings_s: dict[str, float] = field(default_factory=dict)
     metadata: dict = field(default_factory=dict)
+    marginal_values: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=MARGINAL_VALUE_COLUMNS))
+    """columns constraint, name, value (fall in yearly cost per unit of relaxation), unit (explain stage)."""
 
     @property
     def has_solution(self) -> bool:
@@ -108,6 +112,9 @@ class Plan:
         return (f"Plan({self.scenario_name!r}, {self.status}, {self.objective_usd / 1e9:.3f} bn USD/year, "
                 f"gap {self.gap:.2%}, {opened} sites open, {int(self.fleet['chips'].sum()):,} chips, "
                 f"unmet {unmet:.1%})")
+
+    def with_explanation(self, metadata: dict, marginal_values: pd.DataFrame) -> "Plan":
+        return replace(self, metadata={**self.metadata, **metadata}, marginal_values=marginal_values)
 
     def summary(self) -> str:
         from planner.results_format import summary_text
@@ -167,14 +174,14 @@ def write_plan_dir(plan: Plan, directory: Path, table_format: str = "csv") -> Pa
     directory.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
     try:
-        for name in TABLES:
+        for name in TABLES + EXPLAIN_TABLES:
             table: pd.DataFrame = getattr(plan, name)
             table = table.reset_index() if name == "sites" else table
             if table_format == "csv":
                 table.to_csv(staging / f"{name}.csv", index=False)
             else:
                 table.to_parquet(staging / f"{name}.parquet", index=False)
-        document = {**plan.to_json_dict(), "table_format": table_format, "tables": list(TABLES)}
+        document = {**plan.to_json_dict(), "table_format": table_format, "tables": list(TABLES + EXPLAIN_TABLES)}
         (staging / "plan.json").write_text(json.dumps(document, indent=2, default=str) + "\n")
         _replace_dir(staging, directory)
     except BaseException:
@@ -204,6 +211,10 @@ def read_plan_dir(directory: Path) -> Plan:
         if name in OPTIONAL_TABLES and not path.exists():
             continue
         tables[name] = pd.read_csv(path) if fmt == "csv" else pd.read_parquet(path)
+    for name in EXPLAIN_TABLES:
+        path = directory / f"{name}.{fmt}"
+        if path.exists():
+            tables[name] = pd.read_csv(path) if fmt == "csv" else pd.read_parquet(path)
     tables["sites"] = tables["sites"].set_index("site")
     known = {"scenario", "scenario_hash", "status", "objective_usd", "cost_usd_per_year", "penalty_usd_per_year",
              "bound_usd", "gap", "unmet_tokens_per_s",

@@ -95,12 +95,36 @@ def _halls_view(plan) -> pd.DataFrame:
                          "cooling M USD/year": (halls["cooling_cost_usd_per_year"] / 1e6).round(2)}).set_index(["site", "cooling"])
 
 
+REASONS_SHOWN = 8  # region-classes listed in the summary; plan.json has them all
+
+
+def _explain_lines(plan) -> list[str]:
+    """Why demand is unmet (largest first) and the binding limits with their values, from the explain stage."""
+    lines = []
+    reasons = sorted(plan.metadata.get("unmet_reasons") or [], key=lambda r: -r["tokens_per_s"])
+    if reasons:
+        lines += ["", "Why demand is unmet:"]
+        lines += [f"  {r['region']} / {r['service_class']}: {r['tokens_per_s'] / 1e6:,.3f} M tokens/s: {r['reason']} "
+                  f"({r['constraint']})" for r in reasons[:REASONS_SHOWN]]
+        if len(reasons) > REASONS_SHOWN:
+            lines.append(f"  ... {len(reasons) - REASONS_SHOWN} more in plan.json (unmet_reasons)")
+    binding = plan.metadata.get("binding_constraints") or []
+    if binding:
+        lines += ["", "Binding limits (slack; value = fall in yearly cost per unit relaxed):"]
+        for b in binding:
+            value = b.get("value")
+            shown = f"{value:,.4g} USD/year per {b['unit']}" if value is not None and math.isfinite(value) else "n/a"
+            lines.append(f"  {b['component']}: limit {b['limit']:,.6g} {b['unit']}, slack {b['slack']:,.3g}; value {shown}")
+    return lines
+
+
 def summary_text(plan) -> str:
     lines = [f"{label:>20}: {value}" for label, value in _headline(plan)]
     if plan.has_solution:
         lines += ["", "Sites opened:", _sites_view(plan).to_string(), "", "Cooling halls:", _halls_view(plan).to_string(),
                   "", "Chips by type:",
                   plan.chips_by_type().astype(int).to_string(), "", "Cost breakdown:", _costs_view(plan).to_string()]
+        lines += _explain_lines(plan)
     if plan.timings_s:
         lines += ["", "Time per stage (s): " + ", ".join(f"{k} {v:.2f}" for k, v in plan.timings_s.items())]
     return "\n".join(lines)

@@ -17,4 +17,5 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "init": ("planner.commands.init", "init", "Write a scenario for COUNTRY (ISO3 code or name) filled from the shipped data."),
     "sweep": ("planner.commands.sweep", "sweep", "Run the policy study STUDY.yaml: every run's plan in its own folder, a manifest and a results table."),
     "verify": ("planner.commands.verify", "verify", "Re-check the plan in PLAN_DIR against the raw data: one line per violation, exit code 1 if any."),
+    "alternatives": ("planner.commands.alternatives", "alternatives", "Plans of SCENARIO within --slack of the optimal cost that differ most from it and each other."),
 }

@@ -30,11 +30,17 @@ SCENARIO_HELP = "Scenario YAML file or shipped scenario name (india, great-brita
 @click.option("--solver-log", is_flag=True, help="Show HiGHS's log on stderr.")
 @click.option("--report", "with_report", is_flag=True,
               help="Also write the siting report (report.html in the plan folder; needs the 'report' extra).")
+@click.option("--latency-values/--no-latency-values", default=True, show_default=True,
+              help="Value each class's round-trip budget by re-solving at the budget plus and minus 10%.")
+@click.option("--strict", is_flag=True, help="All demand must be met and every limit kept: otherwise exit 2 "
+              "with the reason and the infeasible subset of limits (InfeasibleError).")
 @user_errors_exit_2
 def solve(scenario: str | None, out_dir: Path | None, time_limit_s: float | None, mip_gap: float | None,
-          overrides: tuple[str, ...], table_format: str, solver_log: bool, with_report: bool) -> None:
+          overrides: tuple[str, ...], table_format: str, solver_log: bool, with_report: bool, latency_values: bool,
+          strict: bool) -> None:
     """Solve SCENARIO into a checked plan, print its summary and write it to --out."""
     from planner.commands._live import LiveProgress
+    from planner.explain import ExplainOptions
     from planner.pipeline import plan
     from planner.report.scenario_source import METADATA_KEY, capture
     from planner.solve import SolveOptions
@@ -51,7 +57,8 @@ def solve(scenario: str | None, out_dir: Path | None, time_limit_s: float | None
         logging.getLogger("planner.solve").setLevel(logging.INFO)
     click.echo(f"Planning '{loaded.name}' ({loaded.country_iso3}, {loaded.year})", err=True)
     with LiveProgress() as live:
-        result = plan(loaded, options, progress=live.stage, solver_progress=live.solver)
+        result = plan(loaded, options, progress=live.stage, solver_progress=live.solver, strict=strict,
+                      explain_options=ExplainOptions(latency_values=latency_values))
     result.metadata[METADATA_KEY] = capture(scenario, overrides).as_metadata()
     target = result.to_dir(target_dir, table_format)
     click.echo(result.summary())

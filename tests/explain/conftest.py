@@ -1,0 +1,22 @@
+"""Small crafted scenarios (two to four regions) shared by the explain tests, each solved once."""
+
+import pytest
+
+import planner
+from planner.explain import ExplainOptions
+
+NO_LATENCY_VALUES = ExplainOptions()
+
+CRAFTED = {
+    "latency_budget": ("great-britain", ["regions.count=2", "service_classes.interactive.rtt_budget_ms=1"]),
+    "grid": ("great-britain", ["regions.count=2", "grid.zone_headroom_mw.GB=10"]),
+    "export_cap": ("india", ["regions.count=2", "policy.rules=diffusion-2025", "policy.tpp_cap=1e7",
+                             "chips.candidates=[H100]"]),
+}
+
+
+@pytest.fixture(scope="session")
+def crafted_plans():
+    """Elastic plan of each crafted scenario, keyed by the reason it is built to have."""
+    return {kind: planner.plan(planner.load_scenario(name, sets), explain_options=NO_LATENCY_VALUES)
+            for kind, (name, sets) in CRAFTED.items()}
