@@ -16,7 +16,8 @@ from planner.scenario.load import load_scenario
 
 SHOWN_COLUMNS = ["plan", "objective", "cost_usd_per_year", "cost_above_optimum_share", "sites_opened",
                  "controlled_share", "sites_differ_from_optimum", "share_points_from_optimum",
-                 "sites_differ_from_nearest", "share_points_from_nearest", "within_slack", "verified"]
+                 "sites_differ_from_nearest", "share_points_from_nearest", "distinct_from_every_other", "within_slack",
+                 "verified"]
 
 
 @click.command()

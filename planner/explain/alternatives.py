@@ -60,8 +60,9 @@ class Alternatives:
         return self.plans[0]
 
     def table(self) -> pd.DataFrame:
-        """One row per plan: cost, its excess over the optimum, sites, controlled share, and its distance
-        from the optimum and from the nearest other plan (sites differing, share points)."""
+        """One row per plan: cost, its excess over the optimum, sites, controlled share, its distance from
+        the optimum, the least distance to another plan in each measure (sites differing, share points; the
+        two minima may be to different plans), and whether every other plan is a site or 5 points away."""
         best = self.optimum
         rows = []
         for alt in self.plans:
@@ -77,6 +78,7 @@ class Alternatives:
                 "sites_differ_from_nearest": min((sites_apart(alt, o) for o in others), default=0),
                 "share_points_from_nearest": min((100 * abs(alt.controlled_share - o.controlled_share) for o in others),
                                                  default=0.0),
+                "distinct_from_every_other": is_distinct(alt, others),
                 "unmet_tokens_per_s": alt.plan.unmet_tokens_per_s,
             })
         return pd.DataFrame(rows)
