@@ -353,7 +353,8 @@ def _arcs_for(prepared: Prepared) -> Callable[[pd.Series], pd.DataFrame]:
     """The latency stage at other budgets, for the explain stage's re-solves."""
     inputs, scenario = prepared.inputs, prepared.scenario
     candidates = _per_class(scenario, "max_candidate_sites")
-    return lambda budgets: serve_arcs(inputs.regions, inputs.sites, budgets, candidates)
+    percentile = scenario.latency.budget_percentile
+    return lambda budgets: serve_arcs(inputs.regions, inputs.sites, budgets, candidates, percentile)
 
 
 def _raise_with_elastic_reasons(prepared: Prepared, options: SolveOptions, extra: tuple[Builder, ...]) -> None:
