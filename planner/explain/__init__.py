@@ -72,8 +72,8 @@ def explain(model: pyo.ConcreteModel, inputs: ModelInputs, original: ModelInputs
     options = options or ExplainOptions()
     choices = choices_of(model)
     pricing = pricing_lp(model, choices, options.threads)
-    binding = binding_constraints(model)
     if not pricing.base.has_solution:
+        binding = binding_constraints(model)
         empty = pd.DataFrame(columns=["constraint", "name", "value", "unit"])
         return Explanation((), empty, binding.assign(value=math.nan), math.nan,
                            ("the pricing LP at the plan's decisions has no solution",))
@@ -81,6 +81,8 @@ def explain(model: pyo.ConcreteModel, inputs: ModelInputs, original: ModelInputs
     reasons = expand_pooled(unmet_reasons(pricing, terms), original.demand_tokens_per_s)
     duals = dual_values(pricing)
     duals = duals[(duals["value"].abs() > VALUE_TOL_USD) | duals["constraint"].isin(ALWAYS_REPORTED)]
+    worth = duals[duals["value"].abs() > VALUE_TOL_USD]
+    binding = binding_constraints(model, set(zip(worth["constraint"], worth["name"])))
     values = [duals, _expand_demand(demand_values(pricing, tokens_per_year_per_peak_rate), original)]
     if options.latency_values and arcs_for is not None:
         values.append(latency_values(original, choices, pricing.cost_usd, arcs_for, options.latency_step_share, extra))

@@ -11,9 +11,11 @@ BINDING_SHARE = 1e-3  # slack within 0.1% of the limit (integer chip counts leav
 BINDING_ABS = 1e-6  # in model units, for limits at zero
 
 
-def binding_constraints(model: pyo.ConcreteModel) -> pd.DataFrame:
+def binding_constraints(model: pyo.ConcreteModel, priced: set[tuple[str, str]] = frozenset()) -> pd.DataFrame:
     """constraint, name, component, limit, slack, unit for every binding limit member at the plan held in
-    ``model`` (slack and limit in the limit's canonical unit)."""
+    ``model`` (slack and limit in the limit's canonical unit): slack within a small share of the limit, or a
+    member of ``priced`` ((constraint, name) worth something in the pricing LP: integer counts can leave up
+    to one chip's worth of slack at a limit that binds)."""
     rows = []
     for limit, component in limits_in(model):
         if not limit.reported_binding:
@@ -24,7 +26,7 @@ def binding_constraints(model: pyo.ConcreteModel) -> pd.DataFrame:
             if bound_slack is None:
                 continue
             bound, slack = bound_slack
-            if slack <= BINDING_ABS + BINDING_SHARE * abs(bound):
+            if slack <= BINDING_ABS + BINDING_SHARE * abs(bound) or (limit.kind, index_name(index)) in priced:
                 rows.append((limit.kind, index_name(index), member_name(limit.component, index),
                              bound * scale, max(slack, 0.0) * scale, limit.unit))
     return pd.DataFrame(rows, columns=["constraint", "name", "component", "limit", "slack", "unit"])

@@ -24,6 +24,7 @@ class Family(StrEnum):
     WATER = "water"
     SOVEREIGNTY = "sovereignty_floor"
     OPENING = "site_opening"
+    COMBINED = "combined"
     ECONOMIC = "cost"
 
 

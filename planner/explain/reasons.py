@@ -69,6 +69,8 @@ def sentence(family: Family, service_class: str, terms: ClassTerms) -> str:
                            f"{float(terms.max_site_share.get(service_class, 1.0)):.0%} of a region's {service_class} demand",
         Family.WATER: "the sites within the budget have no cooling water left",
         Family.SOVEREIGNTY: "the sovereignty floor on uncontrolled chips binds",
+        Family.COMBINED: "several limits bind together (grid, export cap or supply): lifting any one alone "
+                         "does not serve it",
         Family.OPENING: "serving it needs another site opened within the budget, which costs more than the "
                         "penalty it saves",
         Family.ECONOMIC: f"serving it costs more than its unmet penalty of "
@@ -178,6 +180,14 @@ def unmet_reasons(pricing: PricingLP, terms: ClassTerms) -> list[UnmetReason]:
                     served = base[key] - after[key]
                     if served > SERVED_SHARE_TOL * unmet[key] and served > best.get(key, (0.0, None))[0]:
                         best[key] = (served, family)
+            together = [k for k in todo if k not in best]
+            if together and len(families) > 1:  # no family alone serves it: do all together?
+                every = [m for members in families.values() for m in members]
+                after = _unmet_after(instance, columns, fixed, _lift(instance, every))
+                for key in together if after is not None else []:
+                    if base[key] - after[key] > SERVED_SHARE_TOL * unmet[key]:
+                        names = [n for members in families.values() for n in _binding_names(pricing, members)]
+                        found[key] = (Family.COMBINED, "; ".join(names[:NAMED_CONSTRAINTS_MAX]) or "several limits")
             for key, (_, family) in best.items():
                 names = _binding_names(pricing, families[family]) if label == "pricing" else []
                 found[key] = (family, "; ".join(names) or _family_label(families[family]))
