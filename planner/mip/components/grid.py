@@ -63,7 +63,8 @@ def _add_zone_headroom(m: pyo.ConcreteModel, grid: GridInputs) -> None:
     members = _sites_in_zone(grid)
     m.GRID_ZONES = pyo.Set(initialize=list(grid.zone_headroom_mw.index), ordered=True, doc="grid zones")
     m.zone_headroom = pyo.Constraint(
-        m.GRID_ZONES, rule=lambda m, z: sum(m.grid_mw[s] for s in members[z]) <= grid.zone_headroom_mw[z],
+        m.GRID_ZONES, rule=lambda m, z: (sum(m.grid_mw[s] for s in members[z]) <= grid.zone_headroom_mw[z]
+                                         if members[z] else pyo.Constraint.Skip),  # a zone with no site limits nothing
         doc="sum_{s in z} grid_mw[s] <= zone_headroom_mw[z] [MW]")
 
 
