@@ -22,7 +22,10 @@ from planner.scenario.generate import generate_scenario
 
 
 def unmet_reason(result) -> str:
-    """Which limit the unmet demand runs into, read from the plan's tables."""
+    """Why demand is unmet: the explain stage's reason for the largest unmet share, else read from the tables."""
+    reasons = result.metadata.get("unmet_reasons") or []
+    if reasons:
+        return max(reasons, key=lambda r: r["tokens_per_s"])["reason"]
     zones, sites = result.grid_zones, result.sites
     if len(zones) and ((zones["load_mw"] >= zones["headroom_mw"] - 1e-3)).any():
         return "the grid's zone headroom is used up"
