@@ -11,10 +11,13 @@ chip's share of host power (not cooling: PUE is a site property); NaN where the 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
+import yaml
 
+from planner.resources import data_path
 from planner.roofline.cards import ModelCard, load_model_card
 from planner.roofline.efficiency import DEFAULT_EFFICIENCY, Efficiency
 from planner.roofline.kernel import Architecture, Hardware
@@ -151,13 +154,17 @@ def serving_coefficients(chips: pd.DataFrame, workloads: Mapping[str, WorkloadPr
     return table[COEFFICIENT_COLUMNS]
 
 
-REFERENCE_TRAINING = {"model": "Llama-3.1-405B", "chips": 16384, "seq_len": 8192, "global_batch_seqs": 2048}
-"""The reference run behind default training FLOP/s: Llama 3 405B pre-training on 16k chips with a 16M-token
-batch (Llama 3 paper, Table 4); the kernel chooses TP/PP/recomputation per chip within its memory."""
+REFERENCE_TRAINING_FILE = ("workloads", "reference_training.yaml")
+
+
+@lru_cache(maxsize=1)
+def reference_training() -> dict:
+    """The reference run behind default training FLOP/s (model card, chips, sequence length, batch), from data."""
+    return yaml.safe_load(data_path(*REFERENCE_TRAINING_FILE).read_text(encoding="utf-8"))
 
 
 def _reference_training(chips: pd.DataFrame, eff: Efficiency):
-    ref = REFERENCE_TRAINING
+    ref = reference_training()
     precision = [Precision.BF16] * len(chips)
     hw = hardware(chips, precision, eff=eff, attention=precision)
     arch = Architecture.from_cards([load_model_card(ref["model"])] * len(chips))
