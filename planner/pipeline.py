@@ -6,6 +6,7 @@ scenario -> regions -> demand -> chips (catalog + export rules) -> throughput (r
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import platform
 import time
@@ -21,12 +22,13 @@ from planner.catalog.policy import ChipStatus, PolicyResolution, resolve_policy
 from planner.chips import average_kw_per_chip, peak_kw_per_chip, purchasable_chips, site_throughput, with_price_overrides
 from planner.cooling import load_cooling_technologies, site_cooling_options
 from planner.demand import forecast, training_demand
-from planner.errors import InfeasibleError, SolveError
+from planner.errors import InfeasibleError, Problem, ScenarioError, SolveError
 from planner.explain import ExplainOptions, explain
 from planner.explain.alternatives import Alternatives, generate_alternatives
 from planner.explain.reasons import UnmetReason as UnmetReasonRecord, class_terms
 from planner.explain.strict import check_lp_feasible, hold_unmet_at_zero, infeasible_message
 from planner.extract import extract
+from planner.extract_periods import extract_periods
 from planner.geo.arcs import serve_arcs
 from planner.geo.grid_limits import grid_inputs
 from planner.geo.regions import demand_regions
@@ -35,8 +37,10 @@ from planner.geo.site_sources import all_sites
 from planner.geo.sites import candidate_sites, carbon_kg_per_mwh
 from planner.mip.build import Builder, build_model, problem_size
 from planner.mip.heuristics import siting_start
+from planner.mip.periods import PeriodInputs, build_periods_model
 from planner.mip.inputs import TRAINING_ROLE, ModelInputs, PolicyLimits, TrainingInputs
 from planner.mip.reduce import Reduction, expand_plan, reduce_inputs
+from planner.periods import PeriodSchedule
 from planner.results import Plan
 from planner.roofline import load_workloads, serving_coefficients, training_flops_per_chip, training_power_kw_per_chip
 from planner.scenario.load import scenario_hash
@@ -45,6 +49,7 @@ from planner.solve import ProgressCallback, SolveOptions, Termination, solve
 from planner.units import SECONDS_PER_YEAR, capital_recovery_factor
 from planner.verify import (Reference, annuity, average_kw_reference, chips_reference, class_rates, cooling_reference,
                             sites_reference, verify)
+from planner.verify_periods import PeriodReference, verify_periods
 
 log = logging.getLogger(__name__)
 
@@ -153,18 +158,23 @@ def _chip_power(scenario: Scenario, chips: pd.DataFrame, catalog: pd.DataFrame,
     return chips, average
 
 
-def prepare(scenario: Scenario, progress: Progress | None = None) -> Prepared:
-    """Run every stage upstream of the MIP and assemble its frozen inputs."""
+def prepare(scenario: Scenario, progress: Progress | None = None, period_year: int | None = None,
+            regions: pd.DataFrame | None = None) -> Prepared:
+    """Run every stage upstream of the MIP and assemble its frozen inputs; ``period_year``: those of one
+    planning year (its demand from the scenario's forecast, the export rules in force on 1 January of it
+    unless ``policy_date`` is set); ``regions``: demand regions already built for the scenario."""
     timer = StageTimer(progress)
     with timer.stage("regions"):
         cfg = scenario.regions
-        regions = demand_regions(scenario.country_iso3, cfg.count, cfg.min_city_population, cfg.seed,
-                                 method=cfg.method, rural_area_share=cfg.rural_area_share)
+        if regions is None:
+            regions = demand_regions(scenario.country_iso3, cfg.count, cfg.min_city_population, cfg.seed,
+                                     method=cfg.method, rural_area_share=cfg.rural_area_share)
     with timer.stage("demand"):
-        demand = forecast(scenario, regions, years=[scenario.year])
+        demand = forecast(scenario, regions, years=[period_year or scenario.year])
     with timer.stage("chips"):
         catalog = load_catalog()
-        policy = resolve_policy(catalog, scenario.country_iso3, scenario.effective_policy_date, scenario.policy.rules)
+        policy_date = scenario.policy_date or (dt.date(period_year, 1, 1) if period_year else scenario.effective_policy_date)
+        policy = resolve_policy(catalog, scenario.country_iso3, policy_date, scenario.policy.rules)
         chips = purchasable_chips(catalog, policy, scenario)
     with timer.stage("throughput"):
         workload_names = {str(q): cfg.workload or str(q) for q, cfg in scenario.service_classes.items()}
@@ -368,6 +378,93 @@ def _raise_with_elastic_reasons(prepared: Prepared, options: SolveOptions, extra
 def plan(scenario: Scenario, options: SolveOptions | None = None, progress: Progress | None = None,
          extra: Iterable[Builder] = (), solver_progress: ProgressCallback | None = None, strict: bool = False,
          explain_options: ExplainOptions | None = ExplainOptions()) -> Plan:
-    """Scenario -> checked, explained plan. ``options`` default to the scenario's solver section."""
+    """Scenario -> checked, explained plan. ``options`` default to the scenario's solver section. With
+    ``planning_years`` the build-out plan over them (checked; the explain stage and ``strict`` are
+    single-year only)."""
+    if scenario.planning_years is not None:
+        if strict:
+            raise ScenarioError([Problem("scenario", "planning_years", "strict mode plans a single year; leave "
+                                         "planning_years out or solve without --strict")])
+        return solve_periods(prepare_periods(scenario, progress), options, progress, extra, solver_progress)
     return solve_prepared(prepare(scenario, progress), options, progress, extra, solver_progress, strict,
                           explain_options)
+
+
+# ------------------------------------------------------------------------------------------ build-out
+
+
+@dataclass(frozen=True)
+class PreparedPeriods:
+    """Everything upstream of the build-out MIP: one ``Prepared`` per planning year (same regions and sites)."""
+
+    scenario: Scenario
+    scenario_hash: str
+    schedule: PeriodSchedule
+    periods: dict[int, Prepared]
+    timings_s: dict[str, float]
+
+
+def prepare_periods(scenario: Scenario, progress: Progress | None = None) -> PreparedPeriods:
+    """The stages upstream of the MIP for every planning year: regions once, then each year's demand,
+    export rules, chips, throughput, cooling and grid."""
+    years = tuple(scenario.planning_years)
+    started = time.perf_counter()
+    first = prepare(scenario, progress, period_year=years[0])
+    periods = {years[0]: first}
+    for year in years[1:]:
+        periods[year] = prepare(scenario, None, period_year=year, regions=first.regions)
+    timings = dict(first.timings_s)
+    timings["prepare_periods"] = round(time.perf_counter() - started, 4)
+    return PreparedPeriods(scenario=scenario, scenario_hash=scenario_hash(scenario),
+                           schedule=PeriodSchedule(years, scenario.costs.discount_rate), periods=periods,
+                           timings_s=timings)
+
+
+def period_reference_for(prepared: PreparedPeriods) -> PeriodReference:
+    """The raw facts of every planning year, for ``verify_periods``."""
+    references = {year: reference_for(p) for year, p in prepared.periods.items()}
+    lifetimes = {year: _chip_lifetimes(prepared.scenario, p) for year, p in prepared.periods.items()}
+    return PeriodReference(references=references, lifetime_years=lifetimes,
+                           discount_rate=prepared.scenario.costs.discount_rate)
+
+
+def _chip_lifetimes(scenario: Scenario, prepared: Prepared) -> pd.Series:
+    """Each purchasable chip's catalog lifetime, or the scenario's one for all [years]."""
+    specs = prepared.chip_specs if prepared.chip_specs is not None else load_catalog().loc[prepared.inputs.chips.index]
+    if scenario.chips.lifetime_years is not None:
+        return pd.Series(float(scenario.chips.lifetime_years), index=specs.index)
+    return specs["lifetime_years"].astype(float)
+
+
+def solve_periods(prepared: PreparedPeriods, options: SolveOptions | None = None, progress: Progress | None = None,
+                  extra: Iterable[Builder] = (), solver_progress: ProgressCallback | None = None) -> Plan:
+    """Build, solve, extract and verify the build-out MIP over the planning years (see ``mip/periods.py``)."""
+    options = options_for(prepared.scenario, options)
+    timer = StageTimer(progress, dict(prepared.timings_s))
+    with timer.stage("build"):
+        reductions = {year: reduce_inputs(p.inputs) for year, p in prepared.periods.items()}
+        periods = PeriodInputs(prepared.schedule, {year: r.inputs for year, r in reductions.items()})
+        model = build_periods_model(periods, extra)
+    with timer.stage("solve"):
+        outcome = solve(model, options, progress=solver_progress)
+    with timer.stage("extract"):
+        first = prepared.periods[prepared.schedule.years[0]]
+        metadata = {"versions": package_versions(), "solver": outcome.solver, "solver_options": options.as_dict(),
+                    "problem_size": problem_size(model), "policy": _policy_summary(first),
+                    "policy_by_year": {str(y): _policy_summary(p) for y, p in prepared.periods.items()},
+                    "regions": _regions_summary(first), "chip_policy": _chip_policy_summary(first),
+                    "scenario_config": prepared.scenario.model_dump(mode="json")}
+
+        def finish_year(year: int, result: Plan) -> Plan:
+            expanded = expand_plan(result, reductions[year], prepared.periods[year].inputs)
+            return replace(expanded, regions=prepared.periods[year].inputs.regions.rename_axis("region").reset_index()[
+                ["region", "population", "lat", "lon"]])
+
+        result = extract_periods(model, periods, finish_year, outcome, prepared.scenario_hash, metadata)
+    with timer.stage("verify"):
+        verification = verify_periods(result, period_reference_for(prepared))
+    result.metadata["verification"] = {"ok": verification.ok, "checks": list(verification.checks_run),
+                                       "violations": [str(v) for v in verification.violations]}
+    if not verification.ok:
+        log.warning("build-out plan failed independent verification:\n%s", verification)
+    return result.with_timings(timer.timings_s)

@@ -8,6 +8,7 @@ import math
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -20,6 +21,18 @@ TABLES = ("sites", "fleet", "allocation", "serving", "unmet", "costs", "cooling_
 OPTIONAL_TABLES = ("cooling_halls", "regions")  # plan folders written before they existed lack them
 EXPLAIN_TABLES = ("marginal_values",)  # written by the explain stage; absent from older result folders
 MARGINAL_VALUE_COLUMNS = ["constraint", "name", "value", "unit"]
+PERIODIC_TABLES = ("sites", "fleet", "allocation", "serving", "unmet", "costs", "cooling_halls", "grid_zones",
+                   "grid_lines")  # a plan over several planning years has one of each per year, with a year column
+PERIOD_TABLE_COLUMNS = {  # the build-out schedule, only in plans over several planning years
+    "builds": ["site", "year", "cooling", "mw", "total_mw"],
+    "purchases": ["site", "chip", "year", "count"],
+    "retirements": ["site", "chip", "bought_year", "year", "count"],
+}
+PERIOD_TABLES = tuple(PERIOD_TABLE_COLUMNS)
+
+
+def _empty(name: str) -> Callable[[], pd.DataFrame]:
+    return lambda: pd.DataFrame(columns=PERIOD_TABLE_COLUMNS[name])
 
 
 @dataclass(frozen=True, repr=False)
@@ -64,13 +77,48 @@ class Plan:
     metadata: dict = field(default_factory=dict)
     marginal_values: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=MARGINAL_VALUE_COLUMNS))
     """columns constraint, name, value (fall in yearly cost per unit of relaxation), unit (explain stage)."""
+    builds: pd.DataFrame = field(default_factory=_empty("builds"))
+    """Plans over several planning years: site, year, cooling, mw (IT MW of halls built that year), total_mw
+    (standing that year)."""
+    purchases: pd.DataFrame = field(default_factory=_empty("purchases"))
+    """Plans over several planning years: site, chip, year, count (chips bought that year)."""
+    retirements: pd.DataFrame = field(default_factory=_empty("retirements"))
+    """Plans over several planning years: site, chip, bought_year, year (first planning year they no longer
+    serve: their lifetime ends within the period before), count."""
+
+    @property
+    def planning_years(self) -> list[int] | None:
+        """The planning years of a build-out plan; None for a single-year plan."""
+        years = self.metadata.get("planning_years")
+        return [int(y) for y in years] if years else None
+
+    def for_year(self, year: int) -> "Plan":
+        """The single-year plan of one planning year: its tables without the year column, its yearly cost
+        and penalties as the objective."""
+        if self.planning_years is None or year not in self.planning_years:
+            raise ValueError(f"{year} is not a planning year of this plan ({self.planning_years})")
+        tables = {}
+        for name in PERIODIC_TABLES:
+            table = getattr(self, name)
+            tables[name] = table[table["year"] == year].drop(columns="year") if "year" in table else table
+            if name != "sites":
+                tables[name] = tables[name].reset_index(drop=True)
+        key = str(year)
+        cost = self.metadata.get("cost_usd_by_year", {}).get(key)
+        penalty = self.metadata.get("penalty_usd_by_year", {}).get(key)
+        objective = math.nan if cost is None or penalty is None else cost + penalty
+        training = self.metadata.get("training_by_year", {}).get(key) or {}
+        metadata = {"training": training} if training else {}
+        return replace(self, objective_usd=objective, bound_usd=math.nan, metadata=metadata,
+                       builds=_empty("builds")(), purchases=_empty("purchases")(),
+                       retirements=_empty("retirements")(), **tables)
 
     @property
     def has_solution(self) -> bool:
         return math.isfinite(self.objective_usd)
 
     def _costs_of_kind(self, kind: str) -> float:
-        if not self.has_solution:
+        if not self.has_solution or self.planning_years is not None:  # per year: cost_usd_by_year
             return math.nan
         costs = self.costs
         if "kind" not in costs:
@@ -89,10 +137,14 @@ class Plan:
 
     @property
     def unmet_tokens_per_s(self) -> float:
+        if self.planning_years is not None:
+            return math.nan  # per year: for_year(year)
         return float(self.unmet["unmet_tokens_per_s"].sum()) if len(self.unmet) else math.nan
 
     @property
     def demand_tokens_per_s(self) -> float:
+        if self.planning_years is not None:
+            return math.nan
         return float(self.unmet["demand_tokens_per_s"].sum()) if len(self.unmet) else math.nan
 
     def chips_by_type(self) -> pd.Series:
@@ -107,6 +159,11 @@ class Plan:
         """One line: the tables are a notebook's ``_repr_html_`` or ``summary()``, not a repr."""
         if not self.has_solution:
             return f"Plan({self.scenario_name!r}, {self.status}, no solution)"
+        if self.planning_years is not None:
+            years = self.planning_years
+            return (f"Plan({self.scenario_name!r}, {self.status}, {years[0]}-{years[-1]} in {len(years)} periods, "
+                    f"present value {self.objective_usd / 1e9:.3f} bn USD, gap {self.gap:.2%}, "
+                    f"{int(self.purchases['count'].sum()):,} chips bought)")
         opened = int(self.sites["is_open"].astype(bool).sum()) if "is_open" in self.sites else len(self.sites)
         unmet = self.unmet_tokens_per_s / self.demand_tokens_per_s if self.demand_tokens_per_s else 0.0
         return (f"Plan({self.scenario_name!r}, {self.status}, {self.objective_usd / 1e9:.3f} bn USD/year, "
@@ -174,14 +231,15 @@ def write_plan_dir(plan: Plan, directory: Path, table_format: str = "csv") -> Pa
     directory.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
     try:
-        for name in TABLES + EXPLAIN_TABLES:
+        names = TABLES + EXPLAIN_TABLES + (PERIOD_TABLES if plan.planning_years is not None else ())
+        for name in names:
             table: pd.DataFrame = getattr(plan, name)
             table = table.reset_index() if name == "sites" else table
             if table_format == "csv":
                 table.to_csv(staging / f"{name}.csv", index=False)
             else:
                 table.to_parquet(staging / f"{name}.parquet", index=False)
-        document = {**plan.to_json_dict(), "table_format": table_format, "tables": list(TABLES + EXPLAIN_TABLES)}
+        document = {**plan.to_json_dict(), "table_format": table_format, "tables": list(names)}
         (staging / "plan.json").write_text(json.dumps(document, indent=2, default=str) + "\n")
         _replace_dir(staging, directory)
     except BaseException:
@@ -211,7 +269,7 @@ def read_plan_dir(directory: Path) -> Plan:
         if name in OPTIONAL_TABLES and not path.exists():
             continue
         tables[name] = pd.read_csv(path) if fmt == "csv" else pd.read_parquet(path)
-    for name in EXPLAIN_TABLES:
+    for name in EXPLAIN_TABLES + PERIOD_TABLES:
         path = directory / f"{name}.{fmt}"
         if path.exists():
             tables[name] = pd.read_csv(path) if fmt == "csv" else pd.read_parquet(path)

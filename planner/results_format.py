@@ -119,6 +119,10 @@ def _explain_lines(plan) -> list[str]:
 
 
 def summary_text(plan) -> str:
+    if plan.planning_years is not None:
+        from planner.results_schedule import schedule_summary_text
+
+        return schedule_summary_text(plan)
     lines = [f"{label:>20}: {value}" for label, value in _headline(plan)]
     if plan.has_solution:
         lines += ["", "Sites opened:", _sites_view(plan).to_string(), "", "Cooling halls:", _halls_view(plan).to_string(),
@@ -131,6 +135,10 @@ def summary_text(plan) -> str:
 
 
 def summary_html(plan) -> str:
+    if plan.planning_years is not None:
+        from planner.results_schedule import schedule_summary_html
+
+        return schedule_summary_html(plan)
     rows = "".join(f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
                    for k, v in _headline(plan))
     parts = [f"<div><h4>Plan: {html.escape(plan.scenario_name)}</h4><table>{rows}</table>"]

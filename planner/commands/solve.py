@@ -55,7 +55,8 @@ def solve(scenario: str | None, out_dir: Path | None, time_limit_s: float | None
     options = SolveOptions(time_limit_s=time_limit_s, mip_gap=mip_gap, verbose=solver_log)
     if solver_log:
         logging.getLogger("planner.solve").setLevel(logging.INFO)
-    click.echo(f"Planning '{loaded.name}' ({loaded.country_iso3}, {loaded.year})", err=True)
+    years = ", ".join(map(str, loaded.planning_years)) if loaded.planning_years else loaded.year
+    click.echo(f"Planning '{loaded.name}' ({loaded.country_iso3}, {years})", err=True)
     with LiveProgress() as live:
         result = plan(loaded, options, progress=live.stage, solver_progress=live.solver, strict=strict,
                       explain_options=ExplainOptions(latency_values=latency_values))

@@ -41,13 +41,17 @@ def _read_plan(directory: Path):
 @user_errors_exit_2
 def verify(plan_dir: Path, as_json: bool) -> None:
     """Re-check the plan in PLAN_DIR against the raw data: one line per violation, exit code 1 if any."""
-    from planner.pipeline import prepare, reference_for
+    from planner.pipeline import period_reference_for, prepare, prepare_periods, reference_for
     from planner.scenario.load import scenario_hash
     from planner.verify import verify as verify_plan
+    from planner.verify_periods import verify_periods
 
     plan = _read_plan(plan_dir)
     scenario = _scenario_of(plan, plan_dir)
-    result = verify_plan(plan, reference_for(prepare(scenario)))
+    if scenario.planning_years is not None:  # every period against its year's data, and the links between them
+        result = verify_periods(plan, period_reference_for(prepare_periods(scenario)))
+    else:
+        result = verify_plan(plan, reference_for(prepare(scenario)))
     violations = list(result.violations)
     if scenario_hash(scenario) != plan.scenario_hash:
         violations.insert(0, Problem("plan", "scenario[hash]", "the scenario in plan.json does not match the plan's "

@@ -107,8 +107,21 @@ def _demand(scenario: Scenario, source: str) -> Iterator[Problem]:
     yield from demand_problems(scenario, source)
 
 
+def _planning_years(scenario: Scenario, source: str) -> Iterator[Problem]:
+    years = scenario.planning_years
+    if years is None:
+        return
+    if not years:
+        yield Problem(source, "planning_years", "empty: give at least one year, or leave it out for the plan year")
+    if any(b <= a for a, b in zip(years, years[1:])):
+        yield Problem(source, "planning_years", "years must increase strictly", years)
+    for index, year in enumerate(years):
+        if not 2020 <= year <= 2100:
+            yield Problem(source, f"planning_years.{index}", "expected a year between 2020 and 2100", year)
+
+
 CHECKS: list[Check] = [_country, _classes, _sites, _chips, _workloads_and_rules, _demand, physical_ranges,
-                       empty_lists]
+                       empty_lists, _planning_years]
 
 
 def collect_problems(scenario: Scenario, source: str = "scenario") -> list[Problem]:

@@ -230,6 +230,10 @@ def load_scenario(path: str | Path | None = None, overrides: Iterable[str] = (),
 
 
 def scenario_hash(scenario: Scenario) -> str:
-    """Stable SHA-256 of the validated scenario (after merges and overrides)."""
-    canonical = json.dumps(scenario.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    """Stable SHA-256 of the validated scenario (after merges and overrides); keys added later with their
+    absent value (``planning_years``) are left out, so hashes of earlier scenarios do not change."""
+    dumped = scenario.model_dump(mode="json")
+    if dumped.get("planning_years") is None:
+        dumped.pop("planning_years", None)
+    canonical = json.dumps(dumped, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()

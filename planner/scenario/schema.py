@@ -272,6 +272,11 @@ class Scenario(StrictModel):
     """Destination country, ISO 3166-1 alpha-3 (e.g. GBR, IND)."""
     year: int = Field(ge=2020, le=2100)
     """Plan year: demand is forecast for this year."""
+    planning_years: list[int] | None = None
+    """Years of a build-out over several periods (e.g. [2027, 2030, 2033]), increasing; each stands for the
+    years up to the next one and the last for its own year, so the horizon ends with the last. Demand is
+    forecast for each, export rules read on 1 January of each (unless ``policy_date`` is set), sites, halls
+    and connections built persist and chips serve until their lifetime ends. None = the single plan year."""
     policy_date: dt.date | None = None
     """Date at which export rules are read; None = 1 January of the plan year."""
     regions: RegionsConfig = RegionsConfig()

@@ -1,0 +1,185 @@
+"""Build-out over several planning years on hand-solvable instances with known optima.
+
+``one_site``: one region and one site A, chip X serving 1,000 tokens/s for 10,000 USD/year (annuity with
+maintenance) at 1 kW drawn all year; energy 1,000,000 USD per MW-year, so 1,000 USD a chip-year; opening the
+site 100,000 USD/year; unmet demand 100 USD per token/s-year (far above a chip's 11 USD per token/s-year),
+so all demand is served. A year with n chips in service costs 100,000 + 11,000 n.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import pandas as pd
+import pytest
+
+from known_answers import two_towns
+from planner.mip.build import build_model
+from planner.mip.inputs import ModelInputs, TrainingInputs
+from planner.mip.periods import PeriodInputs, build_periods_model, period_block
+from planner.periods import PeriodSchedule
+from planner.solve import SolveOptions, solve
+
+pytestmark = pytest.mark.solver
+
+EXACT = SolveOptions(mip_gap=0.0, time_limit_s=60)
+
+
+def one_site(demand_tokens_per_s: float, lifetime_years: float = 10.0,
+             training_flops: float | None = None) -> ModelInputs:
+    inputs = two_towns()
+    keep = ["A"]
+    sites = inputs.sites.loc[keep]
+    chips = inputs.chips.loc[["X"]].assign(lifetime_years=lifetime_years)
+    demand = pd.Series([demand_tokens_per_s], index=pd.MultiIndex.from_tuples(
+        [("North", "interactive")], names=["region", "service_class"]))
+    thr = inputs.throughput_tokens_per_s.loc[[("A", "X", "interactive")]]
+    arcs = inputs.serve_arcs.loc[[("North", "interactive", "A")]]
+    training = None
+    if training_flops is not None:
+        training = TrainingInputs(sustained_flops=training_flops, largest_run_flops=0.0,
+                                  flops_per_chip=pd.Series({"X": 1e15}).rename_axis("chip"),
+                                  unmet_penalty_usd_per_flops_year=1.0)
+    return replace(inputs, regions=inputs.regions.loc[["North"]], sites=sites, chips=chips,
+                   demand_tokens_per_s=demand, throughput_tokens_per_s=thr, serve_arcs=arcs,
+                   cooling=inputs.cooling.loc[[("A", "air")]], training=training)
+
+
+def solved(periods: PeriodInputs, force_first_year: bool = False):
+    m = build_periods_model(periods)
+    if force_first_year:
+        force_builds_into_first_year(m, periods.years)
+    outcome = solve(m, EXACT)
+    assert outcome.is_optimal
+    return m, outcome.objective * 1e6
+
+
+def force_builds_into_first_year(m, years) -> None:
+    """Every purchase in the first year and every hall, site and connection built by then."""
+    import pyomo.environ as pyo
+
+    first = years[0]
+    m.forced = pyo.ConstraintList()
+    for s, k, p in m.PURCHASES:
+        if p != first:
+            m.forced.add(m.buy[s, k, p] == 0)
+    for s, c, t in m.HALLS:
+        m.forced.add(m.hall_mw[s, c, t] == m.hall_mw[s, c, first])
+    for t in years[1:]:
+        for s in period_block(m, t).SITES:
+            m.forced.add(period_block(m, t).open_site[s] == period_block(m, first).open_site[s])
+            m.forced.add(period_block(m, t).grid_mw[s] == period_block(m, first).grid_mw[s])
+
+
+def buys(m) -> dict[int, int]:
+    out: dict[int, int] = {}
+    for s, k, p in m.PURCHASES:
+        out[p] = out.get(p, 0) + round(m.buy[s, k, p].value or 0)
+    return out
+
+
+def test_one_period_is_the_single_year_model():
+    inputs = replace(two_towns(), chips=two_towns().chips.assign(lifetime_years=4.0))
+    single = solve(build_model(inputs), EXACT)
+    _, multi_usd = solved(PeriodInputs(PeriodSchedule((2030,), 0.07), {2030: inputs}))
+    assert multi_usd == pytest.approx(346_000.0, rel=1e-12)
+    assert multi_usd == pytest.approx(single.objective * 1e6, rel=1e-12)
+
+
+def test_growing_demand_buys_now_and_later():
+    """2027 (stands for 2027-2029) needs 3 chips, 2030 (one year) 5. Free timing: 3 now, 2 later:
+    3 x 133,000 + 155,000 = 554,000 undiscounted; all in 2027: 5 chips all four years, 4 x 155,000 = 620,000."""
+    periods = PeriodInputs(PeriodSchedule((2027, 2030), 0.0), {2027: one_site(3e3), 2030: one_site(5e3)})
+    m, free = solved(periods)
+    assert free == pytest.approx(554_000.0, rel=1e-9)
+    assert buys(m) == {2027: 3, 2030: 2}
+    _, forced = solved(periods, force_first_year=True)
+    assert forced == pytest.approx(620_000.0, rel=1e-9)
+
+
+def test_discounting_weights_each_year_of_a_period():
+    rate = 0.1
+    periods = PeriodInputs(PeriodSchedule((2027, 2030), rate), {2027: one_site(3e3), 2030: one_site(5e3)})
+    _, pv = solved(periods)
+    weight_2027 = 1 + 1 / 1.1 + 1 / 1.1 ** 2
+    assert pv == pytest.approx(weight_2027 * 133_000 + 155_000 / 1.1 ** 3, rel=1e-9)
+
+
+def test_chips_retire_after_their_lifetime():
+    """Lifetime 3 years, periods of 3 years: chips bought in 2027 serve 2027-2029 only, so each period
+    buys its own 3 chips; 7 years of 133,000."""
+    schedule = PeriodSchedule((2027, 2030, 2033), 0.0)
+    periods = PeriodInputs(schedule, {y: one_site(3e3, lifetime_years=3.0) for y in schedule.years})
+    m, cost = solved(periods)
+    assert buys(m) == {2027: 3, 2030: 3, 2033: 3}
+    assert cost == pytest.approx(7 * 133_000.0, rel=1e-9)
+    for year in schedule.years:
+        assert round(period_block(m, year).chips["A", "X"].value) == 3  # never the retired ones counted
+    assert schedule.retirement_year(2027, 3.0) == 2030 and schedule.retirement_year(2030, 3.0) == 2033
+
+
+def test_a_lifetime_covering_the_horizon_buys_once():
+    schedule = PeriodSchedule((2027, 2030, 2033), 0.0)
+    periods = PeriodInputs(schedule, {y: one_site(3e3, lifetime_years=7.0) for y in schedule.years})
+    m, cost = solved(periods)
+    assert buys(m) == {2027: 3, 2030: 0, 2033: 0}
+    assert cost == pytest.approx(7 * 133_000.0, rel=1e-9)
+    assert schedule.retirement_year(2027, 7.0) is None
+
+
+@pytest.mark.parametrize("demands", [(3e3, 5e3, 2e3), (6e3, 1e3, 4e3), (1e3, 1e3, 9e3)])
+def test_forcing_every_build_into_the_first_year_never_costs_less(demands):
+    schedule = PeriodSchedule((2027, 2029, 2031), 0.05)
+    periods = PeriodInputs(schedule, {y: one_site(d, lifetime_years=5.0) for y, d in zip(schedule.years, demands)})
+    _, free = solved(periods)
+    _, forced = solved(periods, force_first_year=True)
+    assert forced >= free - 1e-6
+    if max(demands[1:]) > demands[0]:
+        assert forced > free + 1.0  # buying ahead of demand pays for idle chips
+
+
+def test_training_demand_zero_frees_its_chips():
+    """Training needs 2 chips (2e15 FLOP/s at 1e15 a chip) on top of 3 for serving in both periods."""
+    schedule = PeriodSchedule((2027, 2030), 0.0)
+    with_training = PeriodInputs(schedule, {y: one_site(3e3, training_flops=2e15) for y in schedule.years})
+    without = PeriodInputs(schedule, {y: one_site(3e3, training_flops=0.0) for y in schedule.years})
+    m_train, _ = solved(with_training)
+    m_free, cost_free = solved(without)
+    assert buys(m_train)[2027] == 5
+    assert buys(m_free)[2027] == 3
+    assert cost_free == pytest.approx(4 * 133_000.0, rel=1e-9)
+    for year in schedule.years:
+        assert not hasattr(period_block(m_free, year), "training_requirement") or all(
+            (v.value or 0.0) < 1e-9 for v in period_block(m_free, year).chips_training.values())
+
+
+def test_halls_and_sites_persist_when_demand_falls():
+    """Demand falls from 5 to 2 chips, chips last one period: the site stays open, its hall (1,000 USD per
+    MW-year of building) and connection stay built and paid: 3 x (155,000 + 5) + 122,000 + 5."""
+    schedule = PeriodSchedule((2027, 2030), 0.0)
+
+    def priced(inputs):
+        return replace(inputs, sites=inputs.sites.assign(building_capex_usd_per_mw_year=1_000.0))
+
+    periods = PeriodInputs(schedule, {2027: priced(one_site(5e3, lifetime_years=3.0)),
+                                      2030: priced(one_site(2e3, lifetime_years=3.0))})
+    m, cost = solved(periods)
+    assert buys(m) == {2027: 5, 2030: 2}
+    assert m.hall_mw["A", "air", 2027].value == pytest.approx(5e-3)
+    assert m.hall_mw["A", "air", 2030].value == pytest.approx(5e-3)
+    assert period_block(m, 2030).open_site["A"].value > 0.5
+    assert period_block(m, 2030).grid_mw["A"].value >= period_block(m, 2027).grid_mw["A"].value - 1e-9
+    assert cost == pytest.approx(3 * (155_000 + 5) + 122_000 + 5, rel=1e-9)
+
+
+def test_schedule_weights():
+    schedule = PeriodSchedule((2027, 2029, 2031, 2033, 2035), 0.05)
+    assert [len(schedule.years_of(y)) for y in schedule.years] == [2, 2, 2, 2, 1]
+    assert schedule.weight(2027) == pytest.approx(1 + 1 / 1.05)
+    assert schedule.weight(2035) == pytest.approx(1.05 ** -8)
+    assert sum(schedule.weight(y) for y in schedule.years) == pytest.approx(sum(1.05 ** -i for i in range(9)))
+    assert not schedule.serves(2027, 2029, 1.5) and schedule.serves(2027, 2027, 2.0)
+    with pytest.raises(Exception):
+        PeriodSchedule((2030, 2027), 0.05)
+    assert math.isclose(PeriodSchedule((2030,), 0.05).weight(2030), 1.0)
