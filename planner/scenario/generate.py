@@ -25,7 +25,6 @@ NETWORK_CHARGES_USD_PER_MWH = 35.0  # assumption: network charges and levies for
 CONTINENT_ENERGY_USD_PER_MWH = {  # assumption: delivered industrial prices by continent where no tariff is shipped
     "AF": 110.0, "AS": 90.0, "EU": 140.0, "NA": 85.0, "SA": 100.0, "OC": 120.0, "AN": 150.0}
 SITE_SHARE_OF_AVERAGE_LOAD = 0.01  # assumption: one campus may connect up to 1% of the country's average load
-HEADROOM_SHARE_OF_AVERAGE_LOAD = 0.10  # assumption: 10% of average load free for new data-centre load by the plan year (the reference scenarios: India ~2.6%, GB ~17%)
 CONTINGENCY_SHARE_OF_AVERAGE_LOAD = 0.05  # assumption: the system can lose ~5% of its average load at once
 MAX_CONTINGENCY_MW = 1800.0  # source: GB SQSS infrequent infeed loss, 1,800 MW (NESO); large grids plan for similar losses
 MIN_SITE_MW, MAX_SITE_MW = 20.0, 1000.0
@@ -234,18 +233,48 @@ def _quoted(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _grid(writer: Writer, load_mw: float | None, load_basis: str) -> None:
+def _buildouts() -> pd.DataFrame:
+    """New data-centre capacity by 2030 the shipped national plans name (data/grid), by ISO3."""
+    return pd.read_csv(data_path("grid", "datacentre_buildout_2030.csv")).set_index("iso3")
+
+
+def headroom_share_default() -> tuple[float, str]:
+    """The median, over the countries with a national 2030 data-centre build-out, of that build-out as a share
+    of the country's average load, and the shares it is the median of."""
+    shares = {}
+    for iso3, row in _buildouts().iterrows():
+        load_mw, _ = _average_load_mw(str(iso3))
+        if load_mw:
+            shares[str(iso3)] = float(row["new_dc_mw_by_2030"]) / load_mw
+    listed = ", ".join(f"{iso3} {share:.1%}" for iso3, share in sorted(shares.items()))
+    return float(np.median(list(shares.values()))), listed
+
+
+def _headroom(iso3: str, load_mw: float, basis: str) -> tuple[float, str]:
+    """Zone headroom for new load [MW] and its comment: the country's own 2030 data-centre build-out where a
+    national plan is shipped, else the median build-out share of the countries that have one."""
+    table = _buildouts()
+    if iso3 in table.index:
+        row = table.loc[iso3]
+        return float(row["new_dc_mw_by_2030"]), (f"source: national data-centre build-out by 2030, {row['basis']} "
+                                                 "(data/grid/datacentre_buildout_2030.csv)")
+    share, listed = headroom_share_default()
+    return max(share * load_mw, MIN_SITE_MW), (
+        f"assumption: {share:.1%} of the {basis}, the median 2030 data-centre build-out as a share of average "
+        f"load of the countries with a national figure ({listed}; data/grid/datacentre_buildout_2030.csv)")
+
+
+def _grid(writer: Writer, iso3: str, load_mw: float | None, load_basis: str) -> None:
     writer.line("grid:")
     writer.line("  network: none", "assumption: one national zone (planner init does not build sub-national "
                 "grids yet)")
     if load_mw is None:
         writer.review.append("grid: zone headroom and the single-site contingency limit (no generation data)")
         return
-    headroom = max(HEADROOM_SHARE_OF_AVERAGE_LOAD * load_mw, MIN_SITE_MW)
     contingency = float(np.clip(CONTINGENCY_SHARE_OF_AVERAGE_LOAD * load_mw, MIN_SITE_MW, MAX_CONTINGENCY_MW))
     basis = f"average load {load_mw:,.0f} MW from {load_basis}"
-    writer.line(f"  zone_headroom_mw: {{all: {headroom:.0f}}}",
-                f"assumption: {HEADROOM_SHARE_OF_AVERAGE_LOAD:.0%} of the {basis}")
+    headroom, note = _headroom(iso3, load_mw, basis)
+    writer.line(f"  zone_headroom_mw: {{all: {headroom:.0f}}}", note)
     writer.line(f"  max_site_mw: {contingency:.0f}",
                 f"assumption: the system can lose {CONTINGENCY_SHARE_OF_AVERAGE_LOAD:.0%} of its {basis} at once, "
                 f"at most {MAX_CONTINGENCY_MW:,.0f} MW (the GB SQSS infeed-loss limit)")
@@ -295,7 +324,7 @@ def generate_scenario(country: str, year: int = 2030) -> tuple[str, str]:
     writer.review.append("demand.training: the national programme's frontier runs and research compute")
     writer.line("costs:")
     _energy_price(writer, iso3, continent)
-    _grid(writer, load_mw, load_basis)
+    _grid(writer, iso3, load_mw, load_basis)
     if _sites(writer, iso3, name, site_mw, site_note) == 0:
         raise ScenarioError([Problem("COUNTRY", "", "no candidate site lies inside the country's outline", iso3)])
     return iso3, writer.text()
