@@ -91,7 +91,35 @@ def build_india(src: Path) -> None:
     out.sort_values("line").to_csv(HERE / "india_lines.csv", index=False)
 
 
+def build_gtd(src: Path) -> None:
+    """Every country the GTD splits into sub-national zones: its zones and its internal corridors."""
+    zonal = src / "transmission_zonal"
+    nodes = pd.read_csv(zonal / "gtd_nodes.csv")
+    nodes = nodes[nodes.region_code != "XX"]
+    nodes = nodes[nodes.groupby("iso").iso.transform("size") >= 2]
+    zones = pd.DataFrame({
+        "country": nodes.iso, "zone": nodes.region_code, "gtd_node": nodes.node.str.replace("-", "", regex=False),
+        "name": nodes.Node_Verbose.fillna(nodes.country + " - " + nodes.region_code),
+        "lat": nodes.Centroid_Lat, "lon": nodes.Centroid_Lon,
+        "largest_city_lat": nodes.Pop_Lat, "largest_city_lon": nodes.Pop_Lon,
+    })
+    zones.sort_values(["country", "zone"]).to_csv(HERE / "gtd_zones.csv", index=False)
+    flows = pd.read_csv(zonal / "gtd_regional_existing.csv")
+    known = set(zones.gtd_node)
+    flows = flows[(flows.from_country == flows.to_country) & flows.from_region.isin(known)
+                  & flows.to_region.isin(known) & ((flows.max_flow > 0) | (flows.min_flow > 0))]
+    costs = pd.read_csv(zonal / "gtd_costs_losses.csv").set_index("Technology")
+    out = pd.DataFrame({
+        "country": flows.from_country, "line": flows.pathway, "bus0": flows.from_region.str[3:],
+        "bus1": flows.to_region.str[3:], "flow_max_mw": flows.max_flow, "flow_max_reverse_mw": flows.min_flow,
+        "length_km": flows.pathway.map(costs["KM distance"]),
+        "source": flows.source_2.where(flows.source_2.fillna("-") != "-", flows.source_1),
+    })
+    out.sort_values(["country", "line"]).to_csv(HERE / "gtd_lines.csv", index=False)
+
+
 if __name__ == "__main__":
     source = Path(sys.argv[1])
     build_gb(source)
     build_india(source)
+    build_gtd(source)

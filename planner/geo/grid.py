@@ -187,6 +187,36 @@ def load_india_zonal(folder: Path | str | None = None) -> GridNetwork:
     return network_from_tables("India zonal", GridKind.ZONAL, buses, lines, notes=notes)
 
 
+GTD_PREFIX = "gtd_"
+
+
+def gtd_countries(folder: Path | str | None = None) -> list[str]:
+    """ISO3 codes of the countries the GTD splits into sub-national zones (``data/grid/gtd_zones.csv``)."""
+    folder = Path(folder) if folder is not None else data_path("grid")
+    return sorted(_read(folder / "gtd_zones.csv", usecols=["country"])["country"].unique())
+
+
+def load_gtd_zonal(iso3: str, folder: Path | str | None = None) -> GridNetwork:
+    """A country's sub-national GTD zones and the 2023 existing transfer capacities between them."""
+    folder = Path(folder) if folder is not None else data_path("grid")
+    zones = _read(folder / "gtd_zones.csv", keep_default_na=False, na_values=[""])
+    zones = zones[zones["country"] == iso3].set_index("zone").drop(columns="country")
+    if zones.empty:
+        raise DataError([Problem(str(folder / "gtd_zones.csv"), "country", "the GTD has no sub-national zones for "
+                                 f"this country; countries with zones: {', '.join(gtd_countries(folder))}", iso3)])
+    buses = zones.assign(voltage_kv=np.nan, zone=zones.index)
+    lines = _read(folder / "gtd_lines.csv", keep_default_na=False, na_values=[""])
+    lines = lines[lines["country"] == iso3].set_index("line").drop(columns="country")
+    unknown = sorted((set(lines.bus0) | set(lines.bus1)) - set(buses.index))
+    if unknown:
+        raise DataError([Problem(str(folder / "gtd_lines.csv"), "bus0/bus1", "unknown zone", z) for z in unknown])
+    lines = lines.assign(susceptance_pu=np.nan, is_estimate=False, branch_type="transfer",
+                         source=_SOURCE_GTD + ": " + lines.source.fillna(""))
+    notes = (f"zones are the GTD's {len(buses)} sub-national regions of {iso3}, placed at the GTD's centre points; "
+             "transfer capacities are GTD 2023 existing values, not estimates; cross-border links are left out",)
+    return network_from_tables(f"{iso3} zonal (GTD)", GridKind.ZONAL, buses, lines, notes=notes)
+
+
 # --- power flow -----------------------------------------------------------------------------------------
 
 def _require_nodal(network: GridNetwork) -> None:

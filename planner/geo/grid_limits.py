@@ -22,7 +22,8 @@ import yaml
 from shapely.geometry import Point, Polygon
 
 from planner.errors import DataError, Problem, ScenarioError
-from planner.geo.grid import GridKind, GridNetwork, load_gb_nodal, load_india_zonal, nearest_bus, ptdf, zone_of_point
+from planner.geo.grid import (GTD_PREFIX, GridKind, GridNetwork, load_gb_nodal, load_gtd_zonal, load_india_zonal,
+                              nearest_bus, ptdf, zone_of_point)
 from planner.mip.inputs import GridInputs
 from planner.resources import data_path
 from planner.scenario.schema import GridConfig
@@ -33,8 +34,11 @@ HVAC_LOSS_SHARE_PER_KM = 0.00675 / 100
 VARIABLE_TECHNOLOGIES = ("Wind farm", "Solar")
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=8)
 def load_network(name: str) -> GridNetwork:
+    """A shipped network by name: ``gb_nodal``, ``india_zonal``, or ``gtd_<iso3>`` (a country's GTD zones)."""
+    if name.startswith(GTD_PREFIX):
+        return load_gtd_zonal(name[len(GTD_PREFIX):].upper())
     return NETWORKS[name]()
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Literal
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from planner.vocabulary import ServiceClass
 
@@ -227,14 +227,26 @@ class CoolingConfig(StrictModel):
 
 
 class GridConfig(StrictModel):
-    network: Literal["none", "gb_nodal", "india_zonal"] = "none"
-    """Grid model: none; GB nodal DC power flow (GridKit extract); India's five zones (GTD transfer limits)."""
+    network: str = "none"
+    """Grid model: none; gb_nodal (GB DC power flow, GridKit extract); india_zonal (India's five zones, GTD
+    transfer limits); gtd_<iso3> (a country's sub-national GTD zones, e.g. gtd_bra for Brazil's seven)."""
     zone_headroom_mw: dict[str, float] = Field(default_factory=dict)
     """New load each zone's own generation can host [MW], by zone (GB nodal: one zone 'GB')."""
     base_loading_share: float = Field(0.6, ge=0, lt=1)
     """Nodal: share of each line's rating already used by existing flows; the rest is headroom [-]."""
     transfer_available_share: float = Field(0.1, ge=0, le=1)
     """Zonal: share of inter-zone transfer capacity available to carry new load [-]."""
+    @field_validator("network")
+    @classmethod
+    def _known_network(cls, value: str) -> str:
+        from planner.geo.grid import GTD_PREFIX, gtd_countries
+
+        gtd = [GTD_PREFIX + c.lower() for c in gtd_countries()]
+        known = ["none", "gb_nodal", "india_zonal", *gtd]
+        if value not in known:
+            raise ValueError(f"not a shipped grid network; one of: {', '.join(known)}")
+        return value
+
     max_site_mw: float | None = Field(None, gt=0)
     """Single-site contingency limit: the largest load the system can lose at once [MW]."""
     min_bus_voltage_kv: float | None = Field(None, gt=0)
