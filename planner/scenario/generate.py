@@ -265,20 +265,47 @@ def _headroom(iso3: str, load_mw: float, basis: str) -> tuple[float, str]:
 
 
 def _grid(writer: Writer, iso3: str, load_mw: float | None, load_basis: str) -> None:
+    from planner.geo.grid import GTD_PREFIX, gtd_countries
+
     writer.line("grid:")
-    writer.line("  network: none", "assumption: one national zone (planner init does not build sub-national "
-                "grids yet)")
+    zonal = iso3 in gtd_countries()
+    if zonal:
+        writer.line(f"  network: {GTD_PREFIX}{iso3.lower()}", "source: Global Transmission Database v1.0, the "
+                    "country's sub-national zones and their 2023 transfer capacities (data/grid/gtd_*.csv)")
+        writer.line("  transfer_available_share: 0.1", "assumption: most inter-zone corridor capacity carries "
+                    "existing flows, as in the India reference scenario")
+    else:
+        writer.line("  network: none", "assumption: one national zone (the GTD has no sub-national zones here)")
     if load_mw is None:
         writer.review.append("grid: zone headroom and the single-site contingency limit (no generation data)")
         return
     contingency = float(np.clip(CONTINGENCY_SHARE_OF_AVERAGE_LOAD * load_mw, MIN_SITE_MW, MAX_CONTINGENCY_MW))
     basis = f"average load {load_mw:,.0f} MW from {load_basis}"
     headroom, note = _headroom(iso3, load_mw, basis)
-    writer.line(f"  zone_headroom_mw: {{all: {headroom:.0f}}}", note)
+    if zonal:
+        by_zone = _zone_population_shares(iso3)
+        values = ", ".join(f"{_quoted(str(zone))}: {headroom * share:.0f}" for zone, share in by_zone.items())
+        writer.line(f"  zone_headroom_mw: {{{values}}}", f"{note}; split by the zones' share of the GeoNames city "
+                    "population (assumption: load follows population)")
+    else:
+        writer.line(f"  zone_headroom_mw: {{all: {headroom:.0f}}}", note)
     writer.line(f"  max_site_mw: {contingency:.0f}",
                 f"assumption: the system can lose {CONTINGENCY_SHARE_OF_AVERAGE_LOAD:.0%} of its {basis} at once, "
                 f"at most {MAX_CONTINGENCY_MW:,.0f} MW (the GB SQSS infeed-loss limit)")
     writer.review.append("grid.zone_headroom_mw and grid.max_site_mw: the system operator's figures")
+
+
+def _zone_population_shares(iso3: str) -> pd.Series:
+    """Share of the country's GeoNames city population in each GTD zone (cities in the zone of the nearest
+    zone point, as sites are placed), every zone listed."""
+    from planner.geo.grid import GTD_PREFIX, zone_of_point
+    from planner.geo.grid_limits import load_network
+
+    network = load_network(GTD_PREFIX + iso3.lower())
+    places = _cities(iso3)
+    zones = zone_of_point(network, places["lat"].to_numpy(), places["lon"].to_numpy())
+    people = places.groupby(zones)["population"].sum().reindex(network.zones(), fill_value=0.0)
+    return people / people.sum()
 
 
 def _policy_comment(writer: Writer, iso3: str, on_date: dt.date) -> None:
@@ -328,6 +355,12 @@ def generate_scenario(country: str, year: int = 2030) -> tuple[str, str]:
     if _sites(writer, iso3, name, site_mw, site_note) == 0:
         raise ScenarioError([Problem("COUNTRY", "", "no candidate site lies inside the country's outline", iso3)])
     return iso3, writer.text()
+
+
+def _cities(iso3: str) -> pd.DataFrame:
+    from planner.geo.population import cities
+
+    return cities(iso3)
 
 
 def _continent(iso3: str) -> str:

@@ -75,3 +75,30 @@ def test_init_command_writes_refuses_to_overwrite_and_rejects_unknown_countries(
     assert runner.invoke(cli, ["init", "Kenya", "--out", str(out), "--force"]).exit_code == 0
     unknown = runner.invoke(cli, ["init", "Atlantis"])
     assert unknown.exit_code == 2 and "Atlantis" in unknown.output and "Traceback" not in unknown.output
+
+
+@pytest.mark.unit
+def test_a_country_the_gtd_splits_gets_its_zones_and_headroom_by_population(tmp_path):
+    from planner.geo.grid_limits import load_network
+
+    _, text = generate_scenario("IND")
+    path = tmp_path / "ind.yaml"
+    path.write_text(text)
+    scenario = planner.load_scenario(path)
+    zones = list(load_network("gtd_ind").zones())
+    assert scenario.grid.network == "gtd_ind" and sorted(scenario.grid.zone_headroom_mw) == zones  # "NO" is a zone
+    # India's own build-out figure (7.5 GW by 2030, data/grid/datacentre_buildout_2030.csv), split by population
+    assert sum(scenario.grid.zone_headroom_mw.values()) == pytest.approx(7500, abs=5)
+    assert max(scenario.grid.zone_headroom_mw, key=scenario.grid.zone_headroom_mw.get) != "NE"
+
+
+@pytest.mark.unit
+def test_without_a_national_figure_headroom_is_the_median_build_out_share():
+    from planner.scenario.generate import _average_load_mw, headroom_share_default
+
+    share, listed = headroom_share_default()
+    assert 0.035 < share < 0.18 and listed.count("%") == 3  # the middle of IND 3.5%, DEU 5.2%, GBR 18%
+    _, text = generate_scenario("KEN")
+    line = next(line for line in text.splitlines() if "zone_headroom_mw" in line)
+    load_mw, _ = _average_load_mw("KEN")
+    assert "network: none" in text and f"{{all: {max(share * load_mw, 20):.0f}}}" in line
