@@ -349,6 +349,9 @@ def generate_scenario(country: str, year: int = 2030) -> tuple[str, str]:
     _adoption(writer, iso3)
     writer.line("  training: null", "assumption: no national training programme is shipped for this country")
     writer.review.append("demand.training: the national programme's frontier runs and research compute")
+    writer.line("  population_growth_per_year: 0.0", "assumption: no growth to the plan year (the shipped population "
+                "table is a 2018 snapshot without projections)")
+    writer.review.append("demand.population_growth_per_year: the national projection to the plan year")
     writer.line("costs:")
     _energy_price(writer, iso3, continent)
     _grid(writer, iso3, load_mw, load_basis)
