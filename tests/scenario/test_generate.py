@@ -62,9 +62,12 @@ def test_generated_scenarios_solve_verified_with_little_or_explained_unmet(iso3,
     assert result.metadata["verification"]["ok"], result.metadata["verification"]["violations"]
     if result.unmet_tokens_per_s >= 0.05 * result.demand_tokens_per_s:  # then the explain stage must say why
         reasons = result.metadata["unmet_reasons"]
-        assert all(r["kind"] and r["constraint"] and r["reason"] for r in reasons)
-        explained = sum(r["tokens_per_s"] for r in reasons)
-        assert explained == pytest.approx(result.unmet_tokens_per_s, rel=0.01)
+        assert all(r["kind"] and r["reason"] for r in reasons)
+        named = {(r["region"], r["service_class"]) for r in reasons}
+        unmet = result.unmet[result.unmet["unmet_tokens_per_s"] > 0]
+        missing = [key for key in zip(unmet["region"], unmet["service_class"]) if key not in named]
+        assert unmet.set_index(["region", "service_class"]).loc[missing, "unmet_tokens_per_s"].sum() \
+            <= 0.01 * result.unmet_tokens_per_s, missing
 
 
 @pytest.mark.unit
