@@ -22,6 +22,7 @@ from planner.catalog.policy import ChipStatus, PolicyResolution, resolve_policy
 from planner.chips import average_kw_per_chip, peak_kw_per_chip, purchasable_chips, site_throughput, with_price_overrides
 from planner.cooling import load_cooling_technologies, site_cooling_options
 from planner.demand import forecast, training_demand
+from planner.economics import EconomicsRates, assess
 from planner.errors import InfeasibleError, Problem, ScenarioError, SolveError
 from planner.explain import ExplainOptions, explain
 from planner.explain.alternatives import Alternatives, generate_alternatives
@@ -42,7 +43,9 @@ from planner.mip.inputs import TRAINING_ROLE, ModelInputs, PolicyLimits, Trainin
 from planner.mip.reduce import Reduction, expand_plan, reduce_inputs
 from planner.periods import PeriodSchedule
 from planner.results import Plan
-from planner.roofline import load_workloads, serving_coefficients, training_flops_per_chip, training_power_kw_per_chip
+from planner.roofline import (WorkloadProfile, load_workloads, serving_coefficients, training_flops_per_chip,
+                              training_power_kw_per_chip)
+from planner.roofline.levers import apply_levers, levers_for
 from planner.scenario.load import scenario_hash
 from planner.scenario.schema import Scenario
 from planner.solve import ProgressCallback, SolveOptions, Termination, solve
@@ -158,6 +161,14 @@ def _chip_power(scenario: Scenario, chips: pd.DataFrame, catalog: pd.DataFrame,
     return chips, average
 
 
+def served_workloads(scenario: Scenario) -> dict[str, WorkloadProfile]:
+    """Each service class's workload profile with the scenario's efficiency levers applied."""
+    names = {str(q): cfg.workload or str(q) for q, cfg in scenario.service_classes.items()}
+    profiles = load_workloads(set(names.values()))
+    return {q: apply_levers(replace(profiles[w], name=q) if w != q else profiles[w], levers_for(scenario.efficiency, q))
+            for q, w in names.items()}
+
+
 def prepare(scenario: Scenario, progress: Progress | None = None, period_year: int | None = None,
             regions: pd.DataFrame | None = None) -> Prepared:
     """Run every stage upstream of the MIP and assemble its frozen inputs; ``period_year``: those of one
@@ -177,9 +188,8 @@ def prepare(scenario: Scenario, progress: Progress | None = None, period_year: i
         policy = resolve_policy(catalog, scenario.country_iso3, policy_date, scenario.policy.rules)
         chips = purchasable_chips(catalog, policy, scenario)
     with timer.stage("throughput"):
-        workload_names = {str(q): cfg.workload or str(q) for q, cfg in scenario.service_classes.items()}
-        workloads = load_workloads(set(workload_names.values()))
-        per_chip = serving_coefficients(catalog.loc[chips.index], {q: workloads[w] for q, w in workload_names.items()})
+        workloads = served_workloads(scenario)
+        per_chip = serving_coefficients(catalog.loc[chips.index], workloads)
         per_chip = _with_training_power(per_chip, catalog.loc[chips.index])
         chips, average_kw = _chip_power(scenario, chips, catalog, per_chip)
         sites = candidate_sites(scenario)
@@ -330,12 +340,41 @@ def _finish(model, outcome, reduction: Reduction, prepared: Prepared, options: S
         result = replace(result, regions=prepared.inputs.regions.rename_axis("region").reset_index()[
             ["region", "population", "lat", "lon"]])
     with timer.stage("verify"):
-        verification = verify(result, reference_for(prepared))
+        reference = reference_for(prepared)
+        verification = verify(result, reference)
     result.metadata["verification"] = {"ok": verification.ok, "checks": list(verification.checks_run),
                                        "violations": [str(v) for v in verification.violations]}
     if not verification.ok:
         log.warning("plan failed independent verification:\n%s", verification)
+    if outcome.has_solution:
+        with timer.stage("economics"):
+            result = _with_economics(result, economics_rates(prepared, reference))
     return result
+
+
+def economics_rates(prepared: Prepared, reference: Reference) -> EconomicsRates:
+    """The unit facts the economics stage allocates a plan's money with: the reference facts verify uses,
+    the demand's input ratio and the kernel's prefill share of chip time."""
+    demand = prepared.demand  # one year: the plan's, or the period's
+    sums = demand.groupby("service_class")[["input_tokens_per_s_peak", "tokens_per_s_peak"]].sum()
+    input_ratio = (sums["input_tokens_per_s_peak"] / sums["tokens_per_s_peak"]).where(sums["tokens_per_s_peak"] > 0)
+    specs = prepared.chip_specs
+    flops = specs[[c for c in ("bf16_dense_flops", "fp8_dense_flops") if c in specs]] if specs is not None else None
+    coefficients = prepared.coefficients if prepared.coefficients is not None else pd.DataFrame()
+    return EconomicsRates(tokens_per_year_per_peak_rate=tokens_per_year_per_peak_rate(prepared.scenario),
+                          input_per_generated=input_ratio.fillna(0.0),
+                          chip_usd_per_year=reference.chips["capex_usd_per_year"], peak_kw=reference.chips["peak_kw"],
+                          average_kw=reference.average_kw, energy_usd_per_mwh=reference.sites["energy_usd_per_mwh"],
+                          peak_flops=flops, prefill_time_share=coefficients.get("prefill_time_share"))
+
+
+def _with_economics(result: Plan, rates: EconomicsRates | dict[int, EconomicsRates]) -> Plan:
+    """The plan with its cost per token, energy, carbon and compute balance (plan.json) and the serving
+    table's yearly token columns; ``rates`` per planning year for a build-out plan."""
+    economics = assess(result, rates)
+    columns = list(result.serving.columns) + [c for c in ("tokens_per_year", "input_tokens_per_year")
+                                              if c in economics.serving]
+    return replace(result, serving=economics.serving[columns], metadata={**result.metadata, **economics.metadata})
 
 
 def near_optimal_alternatives(scenario: Scenario, slack: float = 0.05, k: int = 4,
@@ -462,9 +501,14 @@ def solve_periods(prepared: PreparedPeriods, options: SolveOptions | None = None
 
         result = extract_periods(model, periods, finish_year, outcome, prepared.scenario_hash, metadata)
     with timer.stage("verify"):
-        verification = verify_periods(result, period_reference_for(prepared))
+        references = period_reference_for(prepared)
+        verification = verify_periods(result, references)
     result.metadata["verification"] = {"ok": verification.ok, "checks": list(verification.checks_run),
                                        "violations": [str(v) for v in verification.violations]}
     if not verification.ok:
         log.warning("build-out plan failed independent verification:\n%s", verification)
+    if outcome.has_solution:
+        with timer.stage("economics"):
+            rates = {year: economics_rates(p, references.references[year]) for year, p in prepared.periods.items()}
+            result = _with_economics(result, rates)
     return result.with_timings(timer.timings_s)

@@ -7,6 +7,8 @@ import math
 
 import pandas as pd
 
+from planner.economics.summary import economics_lines
+
 
 def _money(usd: float) -> str:
     if not math.isfinite(usd):
@@ -128,6 +130,7 @@ def summary_text(plan) -> str:
         lines += ["", "Sites opened:", _sites_view(plan).to_string(), "", "Cooling halls:", _halls_view(plan).to_string(),
                   "", "Chips by type:",
                   plan.chips_by_type().astype(int).to_string(), "", "Cost breakdown:", _costs_view(plan).to_string()]
+        lines += economics_lines(plan)
         lines += _explain_lines(plan)
     if plan.timings_s:
         lines += ["", "Time per stage (s): " + ", ".join(f"{k} {v:.2f}" for k, v in plan.timings_s.items())]

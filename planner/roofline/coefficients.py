@@ -34,7 +34,8 @@ DEFAULT_SCALEUP_DOMAIN_CHIPS = 8.0
 """Assumption for chips whose catalog row gives no scale-up domain: one 8-accelerator server."""
 
 COEFFICIENT_COLUMNS = ["tokens_per_s_per_chip", "avg_power_kw_per_chip", "power_avg_kw_per_chip",
-                       "power_peak_kw_per_chip", "tokens_per_joule", "replica_chips", "batch_size", "precision"]
+                       "power_peak_kw_per_chip", "tokens_per_joule", "replica_chips", "batch_size", "precision",
+                       "prefill_time_share"]
 
 
 def _peak(row: pd.Series, precision: Precision) -> float:
@@ -106,9 +107,12 @@ def _class_rows(chips, profile: WorkloadProfile, cards: dict[str, ModelCard], ef
     arch = Architecture.from_cards([cards[m] for m in names], (1, -1))
     wb = np.array([BYTES_PER_ELEMENT[p] for p in weights]).reshape(-1, 1)
     kvb = np.array([BYTES_PER_ELEMENT[p] for p in kv]).reshape(-1, 1)
+    draft = None if not profile.draft_model else Architecture.from_cards([cards[profile.draft_model]] * len(names),
+                                                                         (1, -1))
     best = best_serving(hw, arch, wb, kvb, profile.input_tokens, profile.generated_tokens, profile.ttft_s,
                         profile.tpot_s, eff=eff, speculative_tokens=profile.speculative_tokens,
-                        acceptance_rate=profile.acceptance_rate)
+                        acceptance_rate=profile.acceptance_rate, draft=draft,
+                        cached_input_share=profile.cached_input_share)
     load = eff.server_load_factor if profile.online else 1.0
     rate = np.nan_to_num(best.tokens_per_s_per_chip) * load  # (chips, models)
     feasible = np.all(rate > 0, axis=1)
@@ -116,6 +120,7 @@ def _class_rows(chips, profile: WorkloadProfile, cards: dict[str, ModelCard], ef
     total_s = seconds_per_token.sum(axis=1)
     tokens = np.where(feasible, 1.0 / total_s, 0.0)
     energy = (seconds_per_token * np.nan_to_num(best.chip_power_kw, nan=0.0)).sum(axis=1)
+    prefill = (seconds_per_token * np.nan_to_num(best.prefill_time_share, nan=0.0)).sum(axis=1)
     chip_kw = np.where(feasible, energy / total_s, np.nan)
     tdp = chips["tdp_kw"].to_numpy(dtype=float)
     # online classes idle part of the time (load headroom): the chip then draws its idle share
@@ -134,6 +139,7 @@ def _class_rows(chips, profile: WorkloadProfile, cards: dict[str, ModelCard], ef
         "replica_chips": np.where(feasible, best.replica_chips.max(axis=1), 0),
         "batch_size": np.where(feasible, best.batch_size[:, dominant], 0),
         "precision": [str(p) for p in weights],
+        "prefill_time_share": np.where(feasible, prefill / total_s, np.nan),
     })
 
 
@@ -145,9 +151,12 @@ def serving_coefficients(chips: pd.DataFrame, workloads: Mapping[str, WorkloadPr
     class's largest-share model; the mix rate is the harmonic combination sum(share / rate)^-1.
     ``power_avg_kw_per_chip`` (energy) and ``power_peak_kw_per_chip`` (connection sizing) are kW per chip
     including its share of server/host power, at the class's operating point; ``avg_power_kw_per_chip`` is
-    the same average under its earlier name.
+    the same average under its earlier name. ``prefill_time_share`` is the share of a chip's serving time
+    spent reading prompts rather than generating, over the class's model mix (it splits cost between input and
+    output tokens).
     """
     names = {m for p in workloads.values() for m, share in p.model_mix.items() if share > 0}
+    names |= {p.draft_model for p in workloads.values() if p.draft_model}
     cards = {m: load_model_card(m) for m in sorted(names)}
     frames = [_class_rows(chips, profile, cards, eff) for profile in workloads.values()]
     table = pd.concat(frames, ignore_index=True).set_index(["chip", "service_class"])

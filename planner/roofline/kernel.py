@@ -283,16 +283,52 @@ class ServingPoint:
     fits: np.ndarray
     chip_power_kw: np.ndarray
     peak_chip_power_kw: np.ndarray
+    prefill_time_share: np.ndarray | float = 0.0
+    """Share of the chip time spent reading the prompt (prefill) rather than generating (decode) [-]."""
 
 
 PREFILL_CHUNK_TOKENS = 8192.0
 """Tokens per step of a dedicated prefill replica (disaggregated serving); large enough to be compute bound."""
 
 
+def accepted_tokens_per_step(draft_tokens, acceptance_rate):
+    """Expected tokens a speculative verify step keeps: (1 - a^(d+1)) / (1 - a) for d drafted tokens each
+    accepted with probability a (Leviathan, Kalman and Matias 2023, "Fast Inference from Transformers via
+    Speculative Decoding", ICML, eq. 1: the draft stops at the first rejection and the target model adds one
+    token of its own); 1 without drafting, d + 1 when every draft is accepted."""
+    d = np.asarray(draft_tokens, dtype=float)
+    a = np.asarray(acceptance_rate, dtype=float)
+    accepted = np.where(d > 0, (1.0 - a ** (d + 1.0)) / np.maximum(1.0 - a, 1e-9), 1.0)
+    return np.where((d > 0) & (a >= 1.0), d + 1.0, accepted)
+
+
+def _drafting(hw: Hardware, arch: Architecture, draft: Architecture | None, weight_bytes, kv_bytes, tp, pp, batch,
+              decode_ctx, draft_tokens, eff: Efficiency) -> StepTime:
+    """Device time of drafting ``draft_tokens`` tokens per sequence before each verify step.
+
+    A draft model runs one decode step per drafted token on the same replica (Leviathan et al. 2023: the cost
+    coefficient c is its step time over the target's); multi-token prediction (``draft`` None) runs one extra
+    transformer block of the target per drafted token (DeepSeek-V3's MTP module, arXiv 2412.19437 section
+    2.2), i.e. 1/layers of a target decode step. The engine step's host overhead is paid once per verify step,
+    not per drafted token."""
+    model = arch if draft is None else draft
+    step = forward_step(hw, model, weight_bytes, kv_bytes, tp, pp, batch, 0.0, decode_ctx, 0.0, eff)
+    scale = draft_tokens / (arch.layers if draft is None else 1.0)
+    device_s = np.maximum(step.period_s - eff.step_overhead_s, 0.0)
+    return StepTime(period_s=scale * device_s, latency_s=scale * device_s, compute_s=scale * step.compute_s,
+                    memory_s=scale * step.memory_s, network_s=scale * step.network_s)
+
+
+def _plus(step: StepTime, extra: StepTime | None) -> StepTime:
+    if extra is None:
+        return step
+    return StepTime(**{f.name: getattr(step, f.name) + getattr(extra, f.name) for f in fields(StepTime)})
+
+
 def serving_point(hw: Hardware, arch: Architecture, weight_bytes, kv_bytes, tp, pp, batch, input_tokens,
                   output_tokens, eff: Efficiency = DEFAULT_EFFICIENCY, input_p99_tokens=None,
                   speculative_tokens=0.0, acceptance_rate=0.0, ttft_limit_s=np.inf,
-                  tpot_limit_s=np.inf) -> ServingPoint:
+                  tpot_limit_s=np.inf, draft: Architecture | None = None, cached_input_share=0.0) -> ServingPoint:
     """Best of two serving modes for ``batch`` decoding sequences on a TP x PP replica.
 
     Co-located: continuous batching with chunked prefill; each step decodes ``batch`` tokens and prefills
@@ -301,29 +337,37 @@ def serving_point(hw: Hardware, arch: Architecture, weight_bytes, kv_bytes, tp, 
     replicas run pure decode steps. Throughput counts the chip-time of both pools. The mode is the faster of
     those that meet ``ttft_limit_s`` / ``tpot_limit_s`` (p99), as a deployment under those limits would choose.
 
-    Speculative decoding (multi-token prediction or a draft head): each step verifies
-    ``speculative_tokens`` drafted tokens per sequence and keeps 1 + a + a^2 + ... + a^d of them
-    (acceptance rate a per drafted token, the standard i.i.d. estimate); drafting cost is taken as the
-    verification of the extra tokens (MTP heads are one layer deep).
+    Speculative decoding: each step drafts ``speculative_tokens`` tokens per sequence (with the ``draft`` model,
+    or multi-token prediction heads when ``draft`` is None; see ``_drafting``), verifies them in one target step
+    of batch x (1 + d) tokens and keeps ``accepted_tokens_per_step`` of them.
+
+    Prefix caching: ``cached_input_share`` of each prompt is a prefix whose KV cache is already held (system
+    prompts, agent history re-sent each turn), so prefill computes only the rest, attending to the whole
+    prompt; decode still reads the whole context. The cached prefixes are taken to live in host or pooled
+    memory, not in the replica's HBM (assumption: LMCache/Mooncake-style KV stores).
     """
     s_p99 = input_tokens if input_p99_tokens is None else input_p99_tokens
     d = np.asarray(speculative_tokens, dtype=float)
-    a = np.asarray(acceptance_rate, dtype=float)
-    accepted = np.where(d > 0, (1.0 - a ** (d + 1.0)) / np.maximum(1.0 - a, 1e-9), 1.0)
-    accepted = np.where((d > 0) & (a >= 1.0), d + 1.0, accepted)
+    accepted = accepted_tokens_per_step(d, acceptance_rate)
     verified = batch * (1.0 + d)  # tokens each decode step pushes through the model
     decode_ctx = input_tokens + output_tokens / 2.0
+    h = np.asarray(cached_input_share, dtype=float)
+    computed_input = input_tokens * (1.0 - h)  # prompt tokens prefill computes
+    prefill_ctx = input_tokens * (1.0 + h) / 2.0  # their mean causal context, the cached prefix included
     n = tp * pp
-    prefill_tokens = batch * accepted * input_tokens / output_tokens
-    mixed = forward_step(hw, arch, weight_bytes, kv_bytes, tp, pp, verified, prefill_tokens, decode_ctx,
-                         input_tokens / 2.0, eff)
-    first = forward_step(hw, arch, weight_bytes, kv_bytes, tp, pp, 0.0, s_p99, 0.0, s_p99 / 2.0, eff)
-    decode = forward_step(hw, arch, weight_bytes, kv_bytes, tp, pp, verified, 0.0, decode_ctx, 0.0, eff)
-    chunk = forward_step(hw, arch, weight_bytes, kv_bytes, tp, pp, 0.0, PREFILL_CHUNK_TOKENS, 0.0,
-                         input_tokens / 2.0, eff)
+    drafting = (_drafting(hw, arch, draft, weight_bytes, kv_bytes, tp, pp, batch, decode_ctx, d, eff)
+                if np.any(d > 0) else None)
+    prefill_tokens = batch * accepted * computed_input / output_tokens
+    mixed = _plus(forward_step(hw, arch, weight_bytes, kv_bytes, tp, pp, verified, prefill_tokens, decode_ctx,
+                               prefill_ctx, eff), drafting)
+    first = forward_step(hw, arch, weight_bytes, kv_bytes, tp, pp, 0.0, s_p99 * (1.0 - h), 0.0,
+                         s_p99 * (1.0 + h) / 2.0, eff)
+    decode = _plus(forward_step(hw, arch, weight_bytes, kv_bytes, tp, pp, verified, 0.0, decode_ctx, 0.0, eff),
+                   drafting)
+    chunk = forward_step(hw, arch, weight_bytes, kv_bytes, tp, pp, 0.0, PREFILL_CHUNK_TOKENS, 0.0, prefill_ctx, eff)
     colocated_rate = batch * accepted / (mixed.period_s * n)
-    chip_s_per_token = n * decode.period_s / (batch * accepted) + n * chunk.period_s / PREFILL_CHUNK_TOKENS * (
-        input_tokens / output_tokens)
+    decode_chip_s = n * decode.period_s / (batch * accepted)
+    chip_s_per_token = decode_chip_s + n * chunk.period_s / PREFILL_CHUNK_TOKENS * (computed_input / output_tokens)
     disaggregated_rate = 1.0 / chip_s_per_token
     # p99 TPOT: the per-query mean step interval with the tail of step lengths; p99 TTFT: the prefill of a p99
     # prompt after waiting for the step in progress (co-located) or behind the prefill queue (disaggregated).
@@ -338,11 +382,16 @@ def serving_point(hw: Hardware, arch: Architecture, weight_bytes, kv_bytes, tp, 
     needed = memory_needed_bytes_per_chip(arch, weight_bytes, kv_bytes, tp, pp, batch, decode_ctx,
                                           np.where(use_split, np.maximum(verified, PREFILL_CHUNK_TOKENS),
                                                    verified + prefill_tokens))
-    decode_share = n * decode.period_s / (batch * accepted) / chip_s_per_token
+    if draft is not None and drafting is not None:
+        needed = needed + (d > 0) * memory_needed_bytes_per_chip(draft, weight_bytes, kv_bytes, tp, pp, batch,
+                                                                 decode_ctx, batch)
+    decode_share = decode_chip_s / chip_s_per_token
     decode_kw, chunk_kw, mixed_kw = (chip_power_kw(hw, s, eff) for s in (decode, chunk, mixed))
     split_power = decode_share * decode_kw + (1.0 - decode_share) * chunk_kw
     tpot = np.where(use_split, tpot_split, tpot_mixed)
     ttft = np.where(use_split, ttft_split, ttft_mixed)
+    # prefill's share of chip time: the prefill pool's (disaggregated), or what prefill adds to a step (co-located)
+    mixed_prefill = np.clip(1.0 - decode.period_s / mixed.period_s, 0.0, 1.0)
     return ServingPoint(
         tokens_per_s_per_chip=np.where(use_split, disaggregated_rate, colocated_rate),
         tpot_s=tpot,
@@ -351,6 +400,7 @@ def serving_point(hw: Hardware, arch: Architecture, weight_bytes, kv_bytes, tp, 
         chip_power_kw=np.where(use_split, split_power, mixed_kw),
         peak_chip_power_kw=np.maximum(np.where(use_split, np.maximum(decode_kw, chunk_kw), mixed_kw),
                                       chip_power_kw(hw, first, eff)),
+        prefill_time_share=np.where(use_split, 1.0 - decode_share, mixed_prefill),
     )
 
 

@@ -31,6 +31,7 @@ class BestServing:
     ttft_s: np.ndarray
     chip_power_kw: np.ndarray
     peak_chip_power_kw: np.ndarray
+    prefill_time_share: np.ndarray
 
 
 def _expand(obj, extra: int):
@@ -44,12 +45,16 @@ def _expand(obj, extra: int):
 def best_serving(hw: Hardware, arch: Architecture, weight_bytes, kv_bytes, input_tokens, output_tokens,
                  ttft_s, tpot_s, max_replica_chips=MAX_REPLICA_CHIPS,
                  eff: Efficiency = DEFAULT_EFFICIENCY, input_p99_tokens=None, speculative_tokens=0.0,
-                 acceptance_rate=0.0) -> BestServing:
+                 acceptance_rate=0.0, draft: Architecture | None = None, cached_input_share=0.0) -> BestServing:
     """The throughput-maximising (TP, PP, batch) per leading index under memory and p99 latency limits.
 
     ``max_replica_chips`` caps TP x PP (e.g. a measured system's accelerator count). MoE layers shard their
-    experts over the TP group (expert parallelism, EP = TP) with all-to-all dispatch and combine."""
+    experts over the TP group (expert parallelism, EP = TP) with all-to-all dispatch and combine. ``draft``
+    (broadcasting like ``arch``) and ``cached_input_share``: speculative decoding and prefix caching, see
+    ``serving_point``."""
     hw3, arch3 = _expand(hw, 3), _expand(arch, 3)
+    draft3 = None if draft is None else _expand(draft, 3)
+    cached = _expand(cached_input_share, 3)
     p99 = input_tokens if input_p99_tokens is None else input_p99_tokens
     wb, kvb, s_in, s_out, ttft, tpot, cap, s99, spec, acc = (
         _expand(x, 3) for x in (weight_bytes, kv_bytes, input_tokens, output_tokens, ttft_s, tpot_s,
@@ -58,7 +63,8 @@ def best_serving(hw: Hardware, arch: Architecture, weight_bytes, kv_bytes, input
     pp = PIPELINE_PARALLEL.reshape(1, -1, 1).astype(float)
     batch = BATCH_SIZES.reshape(1, 1, -1)
     point = serving_point(hw3, arch3, wb, kvb, tp, pp, batch, s_in, s_out, eff, input_p99_tokens=s99,
-                          speculative_tokens=spec, acceptance_rate=acc, ttft_limit_s=ttft, tpot_limit_s=tpot)
+                          speculative_tokens=spec, acceptance_rate=acc, ttft_limit_s=ttft, tpot_limit_s=tpot,
+                          draft=draft3, cached_input_share=cached)
     allowed = (tp <= eff.max_tensor_parallel) & (tp * pp <= np.minimum(cap, MAX_REPLICA_CHIPS))
     ok = point.fits & (point.tpot_s <= tpot) & (point.ttft_s <= ttft) & allowed
     score = np.where(ok, point.tokens_per_s_per_chip, 0.0)
@@ -82,4 +88,5 @@ def best_serving(hw: Hardware, arch: Architecture, weight_bytes, kv_bytes, input
         ttft_s=np.where(found, pick(point.ttft_s), np.nan),
         chip_power_kw=np.where(found, pick(point.chip_power_kw), np.nan),
         peak_chip_power_kw=np.where(found, pick(point.peak_chip_power_kw), np.nan),
+        prefill_time_share=np.where(found, pick(point.prefill_time_share), np.nan),
     )

@@ -42,6 +42,10 @@ class WorkloadProfile:
     """Drafted tokens verified per decode step (multi-token prediction or a draft model); 0 = off."""
     acceptance_rate: float = 0.0
     """Probability that each drafted token is accepted (i.i.d. estimate), in [0, 1)."""
+    draft_model: str | None = None
+    """Model card of the draft model that proposes the drafted tokens; None = multi-token prediction heads."""
+    cached_input_share: float = 0.0
+    """Share of each prompt served from a prefix (KV) cache instead of being prefilled, in [0, 1)."""
 
     @property
     def generated_tokens(self) -> float:
@@ -107,15 +111,24 @@ def parse_workload(name: str, raw: object, file: str, known_models: set[str]) ->
 
 
 def _speculative(raw: dict, name: str, file: str, problems: list[Problem]) -> dict:
-    """Optional speculative-decoding option: ``speculative_tokens`` >= 0 and ``acceptance_rate`` in [0, 1)."""
+    """Optional speculative decoding (``speculative_tokens`` >= 0, ``acceptance_rate`` in [0, 1), ``draft_model``)
+    and prefix caching (``cached_input_share`` in [0, 1))."""
     tokens, rate = raw.get("speculative_tokens", 0.0), raw.get("acceptance_rate", 0.0)
+    draft, cached = raw.get("draft_model"), raw.get("cached_input_share", 0.0)
+    if draft is not None and str(draft) not in set(list_model_cards()):
+        problems.append(Problem(file, f"{name}.draft_model", "no such model card", draft))
+        draft = None
+    if isinstance(cached, bool) or not isinstance(cached, (int, float)) or not 0 <= cached < 1:
+        problems.append(Problem(file, f"{name}.cached_input_share", "must be in [0, 1)", cached))
+        cached = 0.0
     if isinstance(tokens, bool) or not isinstance(tokens, (int, float)) or tokens < 0:
         problems.append(Problem(file, f"{name}.speculative_tokens", "must be a number >= 0", tokens))
         tokens = 0.0
     if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate < 1:
         problems.append(Problem(file, f"{name}.acceptance_rate", "must be in [0, 1)", rate))
         rate = 0.0
-    return {"speculative_tokens": float(tokens), "acceptance_rate": float(rate)}
+    return {"speculative_tokens": float(tokens), "acceptance_rate": float(rate),
+            "draft_model": None if draft is None else str(draft), "cached_input_share": float(cached)}
 
 
 def load_workloads(names: Iterable[str] | None = None) -> dict[str, WorkloadProfile]:

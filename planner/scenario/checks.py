@@ -100,6 +100,13 @@ def _workloads_and_rules(scenario: Scenario, source: str) -> Iterator[Problem]:
                       scenario.policy.rules)
 
 
+def _levers(scenario: Scenario, source: str) -> Iterator[Problem]:
+    """Model cards named by the efficiency levers exist; a model mix's shares sum to 1."""
+    from planner.roofline.levers import lever_problems
+
+    yield from lever_problems(scenario.efficiency, source)
+
+
 def _demand(scenario: Scenario, source: str) -> Iterator[Problem]:
     """Cross-field demand problems (adoption above its ceiling, base year after the plan year, silent classes)."""
     from planner.demand.checks import demand_problems
@@ -120,7 +127,7 @@ def _planning_years(scenario: Scenario, source: str) -> Iterator[Problem]:
             yield Problem(source, f"planning_years.{index}", "expected a year between 2020 and 2100", year)
 
 
-CHECKS: list[Check] = [_country, _classes, _sites, _chips, _workloads_and_rules, _demand, physical_ranges,
+CHECKS: list[Check] = [_country, _classes, _sites, _chips, _workloads_and_rules, _levers, _demand, physical_ranges,
                        empty_lists, _planning_years]
 
 

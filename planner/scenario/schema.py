@@ -266,6 +266,39 @@ class PolicyConfig(StrictModel):
     """Most chips of each type the country can obtain (allocations) [chips], by catalog id."""
 
 
+class LeversConfig(StrictModel):
+    """Efficiency levers of inference serving: each sets an option of the roofline kernel or the class's model
+    mix (never the MIP); None (the default) keeps the class's workload profile (data/workloads)."""
+
+    precision: Literal["bf16", "fp8", "int8", "fp4"] | None = None
+    """Weight (and, at FP8 or narrower, KV-cache) number format served in; a chip without it runs the next
+    wider format it supports (FP4 only on a native double-rate FP4 path)."""
+    speculative_tokens: float | None = Field(None, ge=0, le=16)
+    """Tokens drafted per sequence before each verify step (speculative decoding, multi-token prediction)
+    [tokens]; 0 = off."""
+    acceptance_rate: float | None = Field(None, ge=0, lt=1)
+    """Probability that the target model accepts each drafted token [-] (Leviathan et al. 2023's alpha)."""
+    draft_model: str | None = None
+    """Model card that drafts the tokens, or "mtp" for the target's own multi-token prediction head."""
+    distilled_share: float | None = Field(None, ge=0, le=1)
+    """Share of the class's requests served by ``distilled_model`` instead of the class's own model mix [-]."""
+    distilled_model: str | None = None
+    """Model card of the smaller (distilled) model that takes ``distilled_share`` of the requests."""
+    model_mix: dict[str, float] | None = None
+    """Model cards serving the class and each one's share of requests, replacing the profile's (e.g. a
+    mixture-of-experts card against a dense one); shares sum to 1."""
+    cached_input_share: float | None = Field(None, ge=0, lt=1)
+    """Share of prompt tokens served from a prefix cache instead of being prefilled [-] (repeated system
+    prompts, agent history re-sent each turn)."""
+
+
+class EfficiencyConfig(LeversConfig):
+    """Levers for every service class, with per-class overrides in ``classes``."""
+
+    classes: dict[ServiceClass, LeversConfig] = Field(default_factory=dict)
+    """Levers of one class; a lever set here wins over the same lever set for every class."""
+
+
 class SolverConfig(StrictModel):
     time_limit_s: float = Field(300.0, gt=0)
     """Wall-clock limit of the MIP solve [s]; the incumbent is returned with its gap when reached."""
@@ -302,6 +335,7 @@ class Scenario(StrictModel):
     cooling: CoolingConfig = CoolingConfig()
     grid: GridConfig = GridConfig()
     policy: PolicyConfig = PolicyConfig()
+    efficiency: EfficiencyConfig = EfficiencyConfig()
     solver: SolverConfig = SolverConfig()
 
     @property
