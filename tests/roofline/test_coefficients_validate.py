@@ -19,7 +19,8 @@ def test_coefficient_table_shape_and_units(chips):
     assert table.index.names == ["chip", "service_class"]
     assert list(table.columns) == ["tokens_per_s_per_chip", "avg_power_kw_per_chip", "power_avg_kw_per_chip",
                                    "power_peak_kw_per_chip", "tokens_per_joule", "replica_chips", "batch_size",
-                                   "precision"]
+                                   "precision", "prefill_time_share"]
+    assert table["prefill_time_share"].between(0, 1).all()
     assert (table["power_peak_kw_per_chip"] >= table["power_avg_kw_per_chip"]).all()
     assert (table["power_peak_kw_per_chip"] <= 0.7 * 1.9).all()  # never above TDP + the host's peak share
     assert len(table) == 6
