@@ -155,10 +155,26 @@ def _cost_per_token_section(meta: dict) -> list[dict]:
         lines.append(f"National average: {units.usd_per_mtok(cost['national'])} generated (money only, no penalties).")
     if isinstance(meta.get("output_tokens_served_per_year"), (int, float)):
         lines.append(f"Output tokens served per year: {meta['output_tokens_served_per_year']:,.3g}.")
+    lines += _token_split_and_energy(meta)
     parts = [tables.records_table(f"Cost per million tokens by {key.removeprefix('by_')}",
                                   [{key.removeprefix("by_"): k, "USD per million tokens": v} for k, v in value.items()])
              for key, value in cost.items() if key.startswith("by_") and isinstance(value, dict) and value]
     return [{"id": "cost_per_token", "title": "Cost per token", "text": " ".join(lines), "tables": parts, "images": []}]
+
+
+def _token_split_and_energy(meta: dict) -> list[str]:
+    """The input/output split of the cost and the energy and carbon per token, where plan.json has them."""
+    lines = []
+    split = (meta.get("cost_per_million_tokens_split_usd") or {}).get("national") or {}
+    if all(isinstance(split.get(k), (int, float)) for k in ("input", "output")):
+        lines.append(f"Split by the chips' time on prefill and decode: {units.usd_per_mtok(split['input'])} input, "
+                     f"{units.usd_per_mtok(split['output'])} output.")
+    energy = (meta.get("energy_and_carbon") or {}).get("national") or {}
+    if all(isinstance(energy.get(k), (int, float)) for k in ("tokens_per_joule", "co2_t_per_million_tokens")):
+        lines.append(f"Energy: {energy['tokens_per_joule']:,.3g} tokens per joule at the meter, "
+                     f"{energy['energy_gwh_per_year']:,.0f} GWh a year; {energy['co2_t_per_million_tokens'] * 1e3:,.3g} "
+                     f"kg CO2 per million tokens ({energy['co2_t_per_year']:,.4g} t a year).")
+    return lines
 
 
 def _appendix(plan, scenario, source: ScenarioSource | None, scenario_note: str) -> dict:

@@ -167,3 +167,15 @@ def test_plan_cost_per_token_falls_with_fp8_and_with_higher_acceptance(tmp_path)
     low = national_cost(tmp_path, speculative + ["efficiency.acceptance_rate=0.5"])
     high = national_cost(tmp_path, speculative + ["efficiency.acceptance_rate=0.8"])
     assert high < low
+
+
+def test_report_shows_cost_per_token_split_and_energy(mixed):
+    from planner.report.build import build_report
+
+    html = build_report(mixed).html
+    national = mixed.metadata["cost_per_million_tokens_usd"]["national"]
+    split = mixed.metadata["cost_per_million_tokens_split_usd"]["national"]
+    assert 'id="cost_per_token"' in html
+    assert f"{national:,.3f} USD per million tokens" in html
+    assert f"{split['input']:,.3f} USD per million tokens input" in html
+    assert "tokens per joule" in html and "kg CO2 per million tokens" in html
