@@ -133,6 +133,11 @@ def assess(plan, rates: EconomicsRates | Mapping) -> Economics:
     if n_years > 1:
         meta["output_tokens_served_by_year"] = {str(y): float(p["tokens_per_year"].sum())
                                                 for y, p in serving.groupby("year")}
+        is_training = rows["role"] == TRAINING_ROLE
+        meta["inference_cost_usd_by_year"] = {str(y): float(v) for y, v in
+                                              rows.loc[~is_training].groupby("year")["usd_per_year"].sum().items()}
+        meta["training_cost_usd_by_year"] = {str(y): float(v) for y, v in
+                                             rows.loc[is_training].groupby("year")["usd_per_year"].sum().items()}
     return Economics(metadata=meta, serving=serving, rows=rows)
 
 

@@ -179,3 +179,21 @@ def test_report_shows_cost_per_token_split_and_energy(mixed):
     assert f"{national:,.3f} USD per million tokens" in html
     assert f"{split['input']:,.3f} USD per million tokens input" in html
     assert "tokens per joule" in html and "kg CO2 per million tokens" in html
+
+
+def test_build_out_plan_has_cost_per_token_by_year(tmp_path):
+    plan = solve(tmp_path, MIXED, "mixed-years", ["planning_years=[2028,2030]"])
+    cost = plan.metadata["cost_per_million_tokens_usd"]
+    assert set(cost["by_year"]) == {"2028", "2030"}
+    tokens = plan.serving.groupby("year")["tokens_per_year"].sum()
+    assert sum(cost["by_year"][str(y)] * t for y, t in tokens.items()) / tokens.sum() == pytest.approx(
+        cost["national"], rel=1e-9)
+    costs = plan.costs[plan.costs["kind"] == "cost"]
+    rows_training = plan.allocation["service_class"] == "training"
+    assert rows_training.any()
+    training = plan.metadata["training_cost_usd_by_year"]
+    for year, served in tokens.items():
+        money = float(costs.loc[costs["year"] == year, "usd_per_year"].sum())
+        assert training[str(year)] > 0
+        assert cost["by_year"][str(year)] * served / 1e6 + training[str(year)] == pytest.approx(money, rel=1e-9)
+    assert set(plan.metadata["compute_balance"]["by_year"]) == {"2028", "2030"}
