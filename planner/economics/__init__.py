@@ -103,6 +103,14 @@ def _allocate(plan, rates: EconomicsRates | Mapping) -> tuple[pd.DataFrame, pd.D
     return pd.concat(all_rows, ignore_index=True), pd.concat(all_serving, ignore_index=True)
 
 
+def _demanded(plan) -> tuple[list[str], list[str]]:
+    """Classes and regions with demand (the unmet table lists every demand, met or not)."""
+    unmet = getattr(plan, "unmet", None)
+    if unmet is None or unmet.empty:
+        return [], []
+    return sorted(unmet["service_class"].astype(str).unique()), sorted(unmet["region"].astype(str).unique())
+
+
 def _per_year_mean(value: float, n_years: int) -> float:
     return float(value) / max(n_years, 1)
 
@@ -116,7 +124,7 @@ def assess(plan, rates: EconomicsRates | Mapping) -> Economics:
     by_component = {c.removesuffix("_usd_per_year"): _per_year_mean(inference[c].sum(), n_years)
                     for c in component_columns}
     meta = {
-        "cost_per_million_tokens_usd": cost_per_million_tokens(serving),
+        "cost_per_million_tokens_usd": cost_per_million_tokens(serving, *_demanded(plan)),
         "output_tokens_served_per_year": _per_year_mean(serving["tokens_per_year"].sum(), n_years),
         "inference_cost_usd_per_year": _per_year_mean(inference["usd_per_year"].sum(), n_years),
         "training_cost_usd_per_year": _per_year_mean(rows.loc[rows["role"] == TRAINING_ROLE, "usd_per_year"].sum(),
@@ -127,7 +135,7 @@ def assess(plan, rates: EconomicsRates | Mapping) -> Economics:
     }
     if "input_tokens_per_year" in serving:
         meta["input_tokens_served_per_year"] = _per_year_mean(serving["input_tokens_per_year"].sum(), n_years)
-    split = input_output_split(serving)
+    split = input_output_split(serving, _demanded(plan)[0])
     if split is not None:
         meta["cost_per_million_tokens_split_usd"] = split
     if n_years > 1:

@@ -69,15 +69,18 @@ def usd_per_million(usd: float, tokens: float) -> float | None:
     return float(usd / tokens * TOKENS_PER_MILLION) if tokens > 0 and math.isfinite(usd) else None
 
 
-def _grouped(serving: pd.DataFrame, by: str) -> dict[str, float | None]:
+def _grouped(serving: pd.DataFrame, by: str, known: list[str] = ()) -> dict[str, float | None]:
+    """Per group; a ``known`` group with no tokens served (all its demand unmet) is None."""
     sums = serving.groupby(by)[["usd_per_year", "tokens_per_year"]].sum()
-    return {str(k): usd_per_million(row.usd_per_year, row.tokens_per_year) for k, row in sums.iterrows()}
+    out = {str(k): usd_per_million(row.usd_per_year, row.tokens_per_year) for k, row in sums.iterrows()}
+    return out | {str(k): None for k in known if str(k) not in out}
 
 
-def cost_per_million_tokens(serving: pd.DataFrame) -> dict:
-    """{"national", "by_class", "by_region"[, "by_year"]}: all-in USD per million generated (output) tokens."""
+def cost_per_million_tokens(serving: pd.DataFrame, classes: list[str] = (), regions: list[str] = ()) -> dict:
+    """{"national", "by_class", "by_region"[, "by_year"]}: all-in USD per million generated (output) tokens;
+    ``classes`` and ``regions`` with demand but no tokens served are listed as None."""
     out = {"national": usd_per_million(float(serving["usd_per_year"].sum()), float(serving["tokens_per_year"].sum())),
-           "by_class": _grouped(serving, "service_class"), "by_region": _grouped(serving, "region")}
+           "by_class": _grouped(serving, "service_class", classes), "by_region": _grouped(serving, "region", regions)}
     if "year" in serving:
         out["by_year"] = _grouped(serving, "year")
     return out
@@ -90,10 +93,11 @@ def _split(part: pd.DataFrame) -> dict[str, float | None]:
                                       float(part["tokens_per_year"].sum()))}
 
 
-def input_output_split(serving: pd.DataFrame) -> dict | None:
+def input_output_split(serving: pd.DataFrame, classes: list[str] = ()) -> dict | None:
     """USD per million input and per million output tokens, the cost split by the kernel's prefill share of
     chip time (how an API prices them); None without the kernel's share."""
     if "input_usd_per_year" not in serving:
         return None
+    by_class = {str(q): _split(part) for q, part in serving.groupby("service_class")}
     return {"national": _split(serving),
-            "by_class": {str(q): _split(part) for q, part in serving.groupby("service_class")}}
+            "by_class": by_class | {str(q): {"input": None, "output": None} for q in classes if str(q) not in by_class}}

@@ -114,3 +114,14 @@ def test_money_by_year_from_cost_usd_by_year_when_the_costs_table_has_no_year():
     single = (2000 - A_TRAINING) / 700 * 1e6
     assert by_year["2030"] == pytest.approx(single / 4)
     assert by_year["2035"] == pytest.approx(single * 3 / 4)
+
+
+def test_a_class_left_wholly_unmet_is_listed_without_a_cost():
+    plan = tables()
+    plan.unmet = pd.DataFrame({"region": ["r1", "r1", "r2", "r3"], "service_class": ["batch", "interactive", "batch",
+                                                                                   "agentic"],
+                               "demand_tokens_per_s": [2.0, 4.0, 3.0, 5.0], "unmet_tokens_per_s": [0.0, 0.0, 0.0, 5.0]})
+    meta = assess(plan, RATES).metadata
+    assert meta["cost_per_million_tokens_usd"]["by_class"]["agentic"] is None
+    assert meta["cost_per_million_tokens_usd"]["by_region"]["r3"] is None
+    assert meta["cost_per_million_tokens_usd"]["by_class"]["batch"] > 0
