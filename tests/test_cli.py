@@ -14,6 +14,7 @@ PLAN_KEYS = {"status", "objective_usd", "bound_usd", "gap", "unmet_tokens_per_s"
              "solver_options", "scenario_hash"}
 
 
+@pytest.mark.slow
 @pytest.mark.solver
 def test_solve_default_scenario_writes_plan_and_tables(tmp_path):
     result = CliRunner().invoke(cli, ["solve", "--out", str(tmp_path / "plan"), "--time-limit", "120"])
@@ -59,6 +60,7 @@ def test_validate_reference_scenario_ok():
     assert result.exit_code == 0 and "valid scenario" in result.output
 
 
+@pytest.mark.slow
 @pytest.mark.unit
 def test_python_dash_m_entry_point_and_bad_file():
     completed = subprocess.run([sys.executable, "-m", "planner", "validate", "no-such-scenario.yaml"],

@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from planner.commands._common import user_errors_exit_2
+from planner.commands._tables import echo_table
 from planner.commands.solve import SCENARIO_HELP
 from planner.scenario.load import load_scenario
 
@@ -43,7 +44,7 @@ def alternatives(scenario: str | None, slack: float, count: int, out_dir: Path |
     click.echo(f"Alternatives for '{loaded.name}' within {slack:.1%} of the optimal cost", err=True)
     found = near_optimal_alternatives(loaded, slack, count, options)
     table, roles = found.table(), found.site_roles()
-    click.echo(table[SHOWN_COLUMNS].to_string(index=False, float_format=lambda v: f"{v:,.4g}"))
+    echo_table(table[SHOWN_COLUMNS], index=False, float_format=lambda v: f"{v:,.4g}")
     click.echo(f"\n{len(found.plans) - 1} distinct alternative(s) found of {count} sought.")
     click.echo("\nSites: " + "; ".join(f"{role}: {', '.join(roles.loc[roles['role'] == role, 'site']) or '-'}"
                                        for role in ("essential", "interchangeable")))

@@ -11,6 +11,7 @@ import click
 import pandas as pd
 
 from planner.commands._common import user_errors_exit_2
+from planner.commands._tables import echo_table
 from planner.extras import require_extra
 from planner.errors import Problem, ScenarioError
 
@@ -107,12 +108,12 @@ def forecast_command(scenario, overrides, year, map_path, chart_path, with_sensi
 
 def _print_band(band_table: pd.DataFrame, swing_table: pd.DataFrame) -> None:
     with pd.option_context("display.width", 160, "display.max_columns", 20):
-        click.echo("\nPlan-year peak with every growth knob low / central / high (M tokens/s; input = prompt and "
-                   "context read):")
-        click.echo((band_table.set_index("case") / MEGA).round(2).to_string())
-        click.echo("\nOne knob at a time (plan-year peak, M tokens/s):")
+        click.echo("")
+        echo_table((band_table.set_index("case") / MEGA).round(2), "Plan-year peak with every growth knob low / "
+                   "central / high (M tokens/s; input = prompt and context read)")
+        click.echo("")
         shown = swing_table.assign(**{c: swing_table[c] / MEGA for c in swing_table.columns if c.startswith("tokens")})
-        click.echo(shown.round(3).to_string(index=False))
+        echo_table(shown.round(3), "One knob at a time (plan-year peak, M tokens/s)", index=False)
 
 
 def _print_tables(loaded, year, regions, table, totals, training, elasticities) -> None:
@@ -121,17 +122,18 @@ def _print_tables(loaded, year, regions, table, totals, training, elasticities) 
     with pd.option_context("display.width", 160, "display.max_columns", 20, "display.max_rows", 500):
         click.echo(f"Demand forecast '{loaded.name}' ({loaded.country_iso3}), peak M tokens/s (generated: "
                    "visible + reasoning)\n")
-        click.echo(f"By region, {year} (each region at its own local busy hour):")
         factor = population_factor(year, loaded.year, loaded.demand)
-        click.echo(_region_table(table, regions, year, factor).to_string())
-        click.echo("\nNational totals by year (sum of regional peaks; coincident = national peak across time zones "
-                   "and classes; input = prompt and context tokens/s read at the peak):")
-        click.echo(_totals_table(totals).to_string())
+        echo_table(_region_table(table, regions, year, factor), f"By region, {year} (each region at its own local "
+                   "busy hour)")
+        click.echo("")
+        echo_table(_totals_table(totals), "National totals by year (sum of regional peaks; coincident = national "
+                   "peak across time zones and classes; input = prompt and context tokens/s read at the peak)")
         click.echo(f"\nTraining: {training.sustained_flops:.3e} FLOP/s sustained; largest run "
                    f"{training.largest_run_flops:.3e} FLOP/s at one site")
         if elasticities is not None:
-            click.echo("\nElasticity of the plan-year peak total (d ln total / d ln knob):")
-            click.echo(elasticities[["knob", "value", "elasticity"]].round(3).to_string(index=False))
+            click.echo("")
+            echo_table(elasticities[["knob", "value", "elasticity"]].round(3),
+                       "Elasticity of the plan-year peak total (d ln total / d ln knob)", index=False)
 
 
 def _write_plots(table, regions, totals, loaded, year, map_path, chart_path) -> None:
@@ -210,4 +212,4 @@ def _print_calibration(name: str, report: dict) -> None:
         table = pd.DataFrame([{"quantity": a["quantity"], "observed": _fmt(a["observed"]),
                                "modelled": _fmt(a["modelled"]), "unit": a["unit"]} for a in rows])
         with pd.option_context("display.width", 200, "display.max_colwidth", 100):
-            click.echo(table.to_string(index=False))
+            echo_table(table, index=False)

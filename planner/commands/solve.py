@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from planner.commands._common import check_writable_dir, user_errors_exit_2
+from planner.commands._tables import echo_plan_summary
 from planner.extras import require_extra
 from planner.scenario.load import load_scenario, resolve_scenario_path
 
@@ -62,7 +63,7 @@ def solve(scenario: str | None, out_dir: Path | None, time_limit_s: float | None
                       explain_options=ExplainOptions(latency_values=latency_values))
     result.metadata[METADATA_KEY] = capture(scenario, overrides).as_metadata()
     target = result.to_dir(target_dir, table_format)
-    click.echo(result.summary())
+    echo_plan_summary(result)
     verification = result.metadata.get("verification", {})
     if verification and not verification.get("ok", True):
         click.echo("\nINDEPENDENT VERIFICATION FAILED:\n  " + "\n  ".join(verification["violations"]), err=True)

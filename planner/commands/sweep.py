@@ -54,13 +54,15 @@ class _Display:
             self.stream.write("\n")
 
 
-def _summary(outcome, design) -> str:
-    table = outcome.table
-    columns = [c for c in ("point", *design.parameters, "state", *SUMMARY_COLUMNS) if c in table.columns]
+def _echo_summary(outcome, design) -> None:
     import pandas as pd
 
+    from planner.commands._tables import echo_table
+
+    table = outcome.table
+    columns = [c for c in ("point", *design.parameters, "state", *SUMMARY_COLUMNS) if c in table.columns]
     with pd.option_context("display.width", 160, "display.max_columns", 20, "display.max_rows", 40):
-        return table[columns].to_string(index=False)
+        echo_table(table[columns], index=False)
 
 
 @click.command()
@@ -102,7 +104,7 @@ def sweep(study_file: Path, workers: int | None, scheduler: str | None, out_dir:
         outcome = run_study(design, target, workers=workers, scheduler=scheduler, progress=display)
     finally:
         display.close()
-    click.echo(_summary(outcome, design))
+    _echo_summary(outcome, design)
     failed = outcome.table[outcome.table["state"].isin(["failed", "lost"])]
     for row in failed.drop_duplicates("scenario_hash").itertuples():
         click.echo(f"run {row.scenario_hash[:16]} {row.state}: {row.message}", err=True)

@@ -28,6 +28,7 @@ def small_plan():
     return planner.plan(planner.load_scenario("great-britain", ["regions.count=4"]))
 
 
+@pytest.mark.slow
 @pytest.mark.solver
 def test_repr_is_one_short_line(small_plan):
     text = repr(small_plan)
@@ -35,12 +36,14 @@ def test_repr_is_one_short_line(small_plan):
     assert text.startswith("Plan('great-britain', optimal, ")
 
 
+@pytest.mark.slow
 @pytest.mark.solver
 def test_chip_counts_are_integers(small_plan):
     assert str(small_plan.fleet["chips"].dtype) == "int64"
     assert str(small_plan.sites["chips"].dtype) == "int64"
 
 
+@pytest.mark.slow
 @pytest.mark.solver
 def test_to_xarray_and_netcdf_round_trip(small_plan, tmp_path):
     xr = pytest.importorskip("xarray", reason="the netcdf extra is not installed")

@@ -17,7 +17,8 @@ def run_planner(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.solver
-@pytest.mark.parametrize("file, problem", [("cap41.txt", "cflp"), ("pmed1.txt", "pmedian")])
+@pytest.mark.parametrize("file, problem", [("cap41.txt", "cflp"),
+                                           pytest.param("pmed1.txt", "pmedian", marks=pytest.mark.slow)])
 def test_bench_orlib_json_is_one_json_object_per_line(tmp_path, file, problem):
     done = run_planner("bench", "orlib", str(ORLIB / file), "--problem", problem, "--json", cwd=tmp_path)
     assert done.returncode == 0, done.stderr

@@ -23,6 +23,7 @@ JUNK = st.one_of(st.none(), st.booleans(), st.integers(-10**9, 10**9), st.floats
                  st.dictionaries(st.text(max_size=5), st.integers(), max_size=2))
 
 
+@pytest.mark.slow
 @pytest.mark.unit
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(key=st.sampled_from(KEYS), value=JUNK)

@@ -47,6 +47,7 @@ def test_a_stopped_solve_leaves_the_previous_result_intact(tmp_path, signum):
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == ["out", "stderr.txt"]
 
 
+@pytest.mark.slow
 @pytest.mark.solver
 def test_the_same_scenario_twice_gives_identical_tables():
     scenario = planner.load_scenario("great-britain", ["regions.count=5"])

@@ -32,6 +32,7 @@ def test_help_imports_neither_the_pipeline_nor_the_commands():
         assert name in done.stdout
 
 
+@pytest.mark.slow
 def test_public_names_load_on_first_use():
     done = subprocess.run([sys.executable, "-c", "import sys, planner; assert 'pyomo' not in sys.modules; "
                            "planner.SolveOptions; assert planner.Plan.__name__ == 'Plan'"],
@@ -39,6 +40,7 @@ def test_public_names_load_on_first_use():
     assert done.returncode == 0, done.stderr
 
 
+@pytest.mark.slow
 def test_a_public_function_is_not_shadowed_by_its_submodule():
     done = subprocess.run([sys.executable, "-c", "import planner, planner.pipeline, planner.verify; "
                            "assert callable(planner.verify) and callable(planner.plan)"],

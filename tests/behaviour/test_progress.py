@@ -13,6 +13,7 @@ from planner.mip.build import build_model
 from planner.solve import SolveOptions, SolverProgress, solve
 
 
+@pytest.mark.slow
 @pytest.mark.solver
 def test_progress_reports_incumbents_and_a_bound_that_bracket_the_optimum():
     reports: list[SolverProgress] = []

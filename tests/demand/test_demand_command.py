@@ -18,6 +18,7 @@ def test_tables_for_great_britain():
         assert text in result.output
 
 
+@pytest.mark.slow
 def test_json_override_and_year(tmp_path):
     runner = CliRunner()
     plain = json.loads(runner.invoke(cli, ["demand", "great-britain", "--json"]).output)
@@ -34,6 +35,7 @@ def test_json_override_and_year(tmp_path):
     assert plain["training"]["largest_run_flops"] > 0
 
 
+@pytest.mark.slow
 def test_map_and_chart_files(tmp_path):
     pytest.importorskip("matplotlib")
     result = CliRunner().invoke(cli, ["demand", "great-britain", "--map", str(tmp_path / "map.png"),
@@ -51,6 +53,7 @@ def test_user_errors_exit_2():
     assert early.exit_code == 2 and "--year" in early.output
 
 
+@pytest.mark.slow
 def test_band_and_input_columns():
     runner = CliRunner()
     result = runner.invoke(cli, ["demand", "great-britain", "--band"])

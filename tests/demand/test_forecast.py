@@ -11,7 +11,7 @@ from planner.demand.curves import adoption_at, adoption_share, forecast_years
 from planner.demand.forecast import class_tokens
 from planner.demand.diurnal import concentration, daily_shape, utc_profile
 from planner.units import SECONDS_PER_DAY
-from tests.demand.conftest import with_class, with_demand
+from demand_changes import with_class, with_demand
 
 pytestmark = pytest.mark.unit
 

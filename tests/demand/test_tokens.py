@@ -7,7 +7,7 @@ from planner.demand.forecast import class_tokens
 from planner.demand.tokens import generated_per_visible, generated_tokens, input_per_generated
 from planner.roofline import load_workloads
 from planner.scenario.load import load_scenario
-from tests.demand.conftest import with_class, with_demand
+from demand_changes import with_class, with_demand
 
 pytestmark = pytest.mark.unit
 

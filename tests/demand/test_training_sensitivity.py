@@ -6,7 +6,7 @@ import pytest
 
 from planner.demand import TrainingDemand, sensitivity, training_demand
 from planner.units import SECONDS_PER_DAY, SECONDS_PER_YEAR
-from tests.demand.conftest import with_demand
+from demand_changes import with_demand
 
 pytestmark = pytest.mark.unit
 

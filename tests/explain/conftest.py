@@ -1,20 +1,9 @@
-"""Small crafted scenarios (two to four regions) shared by the explain tests, each solved once."""
+"""The crafted scenarios of ``explain_crafted``, each solved once per session."""
 
 import pytest
 
 import planner
-from planner.explain import ExplainOptions
-
-NO_LATENCY_VALUES = ExplainOptions()
-
-LOW_DEMAND = "demand.agents_per_capita=0.05"  # keeps every other limit slack, so only the crafted one binds
-
-CRAFTED = {
-    "latency_budget": ("great-britain", ["regions.count=2", LOW_DEMAND, "service_classes.interactive.rtt_budget_ms=1"]),
-    "grid": ("great-britain", ["regions.count=2", "grid.zone_headroom_mw.GB=10"]),
-    "export_cap": ("india", ["regions.count=2", LOW_DEMAND, "policy.rules=diffusion-2025", "policy.tpp_cap=1e7",
-                             "chips.candidates=[H100]"]),
-}
+from explain_crafted import CRAFTED, NO_LATENCY_VALUES
 
 
 @pytest.fixture(scope="session")

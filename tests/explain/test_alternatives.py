@@ -8,7 +8,7 @@ import planner
 from planner.cli import cli
 from planner.pipeline import near_optimal_alternatives
 
-pytestmark = pytest.mark.solver
+pytestmark = [pytest.mark.solver, pytest.mark.slow]
 
 SLACK = 0.05
 

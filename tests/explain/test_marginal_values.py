@@ -8,9 +8,9 @@ import pytest
 import planner
 from planner.explain import choices_from_plan, pricing_cost_usd
 from planner.pipeline import solve_prepared
-from conftest import CRAFTED, NO_LATENCY_VALUES
+from explain_crafted import CRAFTED, NO_LATENCY_VALUES
 
-pytestmark = pytest.mark.solver
+pytestmark = [pytest.mark.solver, pytest.mark.slow]
 
 
 def _value(plan, constraint, name):

@@ -4,7 +4,7 @@ InfeasibleError carrying the same reason and HiGHS's irreducible infeasible subs
 import pytest
 
 import planner
-from conftest import CRAFTED, LOW_DEMAND
+from explain_crafted import CRAFTED, LOW_DEMAND
 
 pytestmark = pytest.mark.solver
 
@@ -38,6 +38,7 @@ def test_unmet_reasons_appear_in_the_summary(crafted_plans):
     assert "Why demand is unmet" in text and "zone_headroom[GB]" in text
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", list(CRAFTED))
 def test_strict_mode_raises_with_the_same_reason(kind):
     name, sets = CRAFTED[kind]
@@ -49,6 +50,7 @@ def test_strict_mode_raises_with_the_same_reason(kind):
     assert error.reasons[0].reason in str(error)
 
 
+@pytest.mark.slow
 def test_strict_mode_passes_when_all_demand_can_be_met():
     scenario = planner.load_scenario("india", ["regions.count=2", LOW_DEMAND, "service_classes.interactive.rtt_budget_ms=60"])
     plan = planner.plan(scenario, strict=True, explain_options=None)

@@ -76,6 +76,7 @@ def test_hub_distance():
 @settings(max_examples=30, deadline=None)
 @given(latitudes, longitudes, latitudes, longitudes, st.floats(0, 5000), st.floats(0, 5000),
        st.sampled_from(["min", "p50", "p90"]))
+@pytest.mark.slow
 def test_rtt_never_beats_light_in_fibre(la, oa, lb, ob, hub_a, hub_b, percentile):
     model = lat.load_latency_model()
     rtt = lat.rtt_ms(la, oa, lb, ob, model, percentile=percentile, hub_distance_km_a=hub_a, hub_distance_km_b=hub_b)

@@ -53,6 +53,7 @@ def test_latency_cost_or_redundancy_prevents_pooling():
     assert poolable_classes(two_towns()) == []  # not every pair is within reach
 
 
+@pytest.mark.slow
 def test_siting_start_is_feasible_and_brackets_the_optimum():
     inputs = random_siting(n_regions=60, n_sites=20, seed=3)
     exact = solve(build_model(inputs), EXACT)

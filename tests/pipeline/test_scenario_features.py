@@ -22,6 +22,7 @@ def test_price_override_makes_an_unpriced_chip_purchasable():
     assert chips.at["H100-NVL", "price_usd"] == 20000
 
 
+@pytest.mark.slow
 def test_nearest_site_neighbourhood_limits_arcs():
     overrides = ["regions.count=8", "service_classes.agentic.max_candidate_sites=2"]
     prepared = planner.prepare(planner.load_scenario("great-britain", overrides))
@@ -42,6 +43,7 @@ def test_gb_plan_respects_every_line_limit_by_independent_power_flow():
     assert result.grid_lines["rating_is_estimate"].all()  # GridKit ratings are estimates, and the plan says so
 
 
+@pytest.mark.slow
 def test_sites_from_cloud_metros_and_substations_are_planned_and_verified():
     scenario = planner.load_scenario("great-britain", ["regions.count=6", "sites=[]",
                                                        "site_sources={cloud_metros: true, substations: 4}"])

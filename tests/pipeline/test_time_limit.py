@@ -10,7 +10,7 @@ from planner.mip.build import build_model
 from planner.solve import SolveOptions, Termination, solve
 from planner.verify import verify
 
-pytestmark = pytest.mark.solver
+pytestmark = [pytest.mark.solver, pytest.mark.slow]
 
 
 def cut_short():

@@ -15,7 +15,7 @@ from planner.cli import cli
 from planner.pipeline import prepare, reference_for
 from planner.verify import verify
 
-pytestmark = pytest.mark.solver
+pytestmark = [pytest.mark.solver, pytest.mark.slow]
 
 SMALL = """
 name: small-india

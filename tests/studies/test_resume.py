@@ -6,7 +6,7 @@ import sys
 import time
 
 import pytest
-from conftest import write_study
+from study_files import write_study
 
 from planner.studies import load, load_design, run_study
 
@@ -21,6 +21,7 @@ def _finished_records(out):
     return {p.parent.name: p.read_text() for p in records if not p.parent.name.startswith(".")}
 
 
+@pytest.mark.slow
 def test_killed_study_resumes_without_redoing_finished_runs(client, tmp_path):
     path = write_study(tmp_path, "killed", grid={"demand.agents_per_capita": [0.5, 0.75, 1.0, 1.25]})
     out = tmp_path / "out"

@@ -5,14 +5,14 @@ import json
 
 import pandas as pd
 import pytest
-from conftest import RAISING_CASE, SMALL_SOLVER, write_study
+from study_files import RAISING_CASE, SMALL_SOLVER, write_study
 
 from planner.errors import StudyError
 from planner.studies import TIMING_COLUMNS, load, load_design, run_study
 from planner.studies.store import StudyStore
 from planner.studies.table import results_table
 
-pytestmark = pytest.mark.solver
+pytestmark = [pytest.mark.solver, pytest.mark.slow]
 
 GRID = {"service_classes.interactive.rtt_budget_ms": [20, 40], "demand.agents_per_capita": [0.5, 1.0]}
 CASES = [{"demand.agents_per_capita": 1.5}, RAISING_CASE]

@@ -127,6 +127,7 @@ def test_sweep_reports_an_invalid_study_with_exit_code_2(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_knob_range_draws_within_the_shipped_range(tmp_path):
     from planner.demand.ranges import knob_ranges
 
