@@ -9,7 +9,7 @@ from explain_crafted import CRAFTED, LOW_DEMAND
 pytestmark = pytest.mark.solver
 
 
-@pytest.mark.parametrize("kind", list(CRAFTED))
+@pytest.mark.parametrize("kind", [k if k == "grid" else pytest.param(k, marks=pytest.mark.slow) for k in CRAFTED])
 def test_elastic_plan_names_the_reason(crafted_plans, kind):
     plan = crafted_plans[kind]
     reasons = plan.metadata["unmet_reasons"]
@@ -24,6 +24,7 @@ def test_elastic_plan_names_the_reason(crafted_plans, kind):
     assert sum(r["tokens_per_s"] for r in reasons) == pytest.approx(plan.unmet_tokens_per_s, rel=1e-6)
 
 
+@pytest.mark.slow
 def test_reason_words_and_constraints(crafted_plans):
     latency = [r for r in crafted_plans["latency_budget"].metadata["unmet_reasons"] if r["kind"] == "latency_budget"]
     assert latency and all(r["service_class"] == "interactive" and "round-trip budget of 1 ms" in r["reason"] for r in latency)

@@ -123,6 +123,7 @@ def test_cli_validate_json_and_bad_csv(tmp_path):
     assert out.exit_code == 2 and "missing column" in out.output
 
 
+@pytest.mark.slow
 def test_cli_table_and_chart(tmp_path):
     chart = tmp_path / "roof.svg"
     out = CliRunner().invoke(cli, ["roofline", "--chip", "H100 SXM", "--model", "Llama-3.1-8B", "--chart", str(chart)])
