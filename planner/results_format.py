@@ -287,6 +287,10 @@ def print_summary(plan, console) -> None:
     """The summary as rich tables on ``console`` (the CLI uses this on a terminal, ``summary_text`` elsewhere)."""
     from rich.table import Table
 
+    if plan.planning_years is not None:  # the build-out schedule has its own summary
+        console.print(summary_text(plan), highlight=False, markup=False)
+        return
+
     headline = Table.grid(padding=(0, 2))
     headline.add_column(justify="right", style="bold")
     headline.add_column()
