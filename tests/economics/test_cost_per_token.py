@@ -159,6 +159,7 @@ def national_cost(tmp_path, overrides: list[str]) -> float:
     return plan.metadata["cost_per_million_tokens_usd"]["national"]
 
 
+@pytest.mark.slow
 def test_plan_cost_per_token_falls_with_fp8_and_with_higher_acceptance(tmp_path):
     bf16 = national_cost(tmp_path, ["efficiency.precision=bf16"])
     fp8 = national_cost(tmp_path, ["efficiency.precision=fp8"])
@@ -169,6 +170,7 @@ def test_plan_cost_per_token_falls_with_fp8_and_with_higher_acceptance(tmp_path)
     assert high < low
 
 
+@pytest.mark.slow
 def test_report_shows_cost_per_token_split_and_energy(mixed):
     from planner.report.build import build_report
 
@@ -181,6 +183,7 @@ def test_report_shows_cost_per_token_split_and_energy(mixed):
     assert "tokens per joule" in html and "kg CO2 per million tokens" in html
 
 
+@pytest.mark.slow
 def test_build_out_plan_has_cost_per_token_by_year(tmp_path):
     plan = solve(tmp_path, MIXED, "mixed-years", ["planning_years=[2028,2030]"])
     cost = plan.metadata["cost_per_million_tokens_usd"]

@@ -54,6 +54,7 @@ def test_one_period_reproduces_the_single_year_objective_exactly(tiny_path, tmp_
     assert "planning_years" not in document and not (tmp_path / "single" / "builds.csv").exists()
 
 
+@pytest.mark.slow
 def test_cli_shows_the_schedule(solved_folder):
     output, _ = solved_folder
     assert "Schedule:" in output and "chips bought" in output and "chips retired" in output
@@ -82,6 +83,7 @@ def test_buildout_is_verified_and_follows_demand(buildout):
     assert weights["2027"] == pytest.approx(1 + 1 / 1.05 + 1 / 1.05 ** 2)  # the scenario's 5% rate
 
 
+@pytest.mark.slow
 def test_plan_folder_holds_the_schedule(solved_folder):
     folder = solved_folder[1]
     document = json.loads((folder / "plan.json").read_text())
@@ -96,6 +98,7 @@ def test_plan_folder_holds_the_schedule(solved_folder):
         assert "year" in pd.read_csv(folder / f"{table}.csv").columns
 
 
+@pytest.mark.slow
 def test_cli_verify_catches_a_chip_counted_after_its_lifetime(solved_folder, tmp_path):
     folder = solved_folder[1]
     tampered = tmp_path / "tampered"

@@ -44,6 +44,7 @@ def test_brazil_sites_fall_in_their_cities_zones():
     assert set(scenario.grid.zone_headroom_mw) == set(network.zones())
 
 
+@pytest.mark.slow
 @pytest.mark.solver
 def test_brazil_solves_verified_with_zone_limits_and_transfers():
     scenario = planner.load_scenario("brazil", ["regions.count=4", "solver.time_limit_s=120"])
