@@ -126,7 +126,7 @@ def solve_plain(inst, problem: str, time_limit_s: float) -> Run:
 # ------------------------------------------------------------------------------------------ ours
 
 VARIANTS = {"no-heuristic": {"heuristic": False}, "no-lagrangian": {"lagrangian": False},
-            "no-truncate": {"truncate": False}}
+            "no-truncate": {"truncate": False}, "tree": {"search": "tree"}, "radius": {"search": "radius"}}
 
 
 def solve_ours(inst, problem: str, time_limit_s: float, variant: str | None = None) -> Run:
@@ -146,23 +146,29 @@ def _line(name: str, problem: str, path: str, run: Run) -> str:
             f"| {run.objective:.3f} | {run.gap:.2e} | {run.status} |")
 
 
-def bench(cases: list[tuple[str, object, str]], time_limit_s: float, variants: list[str]) -> None:
+def bench(cases: list[tuple[str, object, str]], time_limit_s: float, variants: list[str],
+          sides: tuple[str, ...] = ("plain", "ours")) -> None:
+    """Each case on each of ``sides`` (plain, ours) and the extra p-median ``variants``, back to back."""
     print("| " + " | ".join(HEADER) + " | ratio |")
     print("|" + "---|" * (len(HEADER) + 1))
-    paths = ["plain", "ours", *variants]
+    paths = [*sides, *variants]
     totals = {group: dict.fromkeys(paths, 0.0) for group in ("all", "generated p-median")}
     proven = {group: dict.fromkeys(paths, 0) for group in totals}
     counted = dict.fromkeys(totals, 0)
     for name, inst, problem in cases:
         groups = ["all"] + (["generated p-median"] if name.startswith("genpmed") else [])
-        runs = {"plain": solve_plain(inst, problem, time_limit_s)}
-        print(_line(name, problem, "plain", runs["plain"]) + " |", flush=True)
-        for path in paths[1:]:
-            if path != "ours" and problem != "pmedian":
+        runs = {}
+        for path in paths:
+            if path not in ("plain", "ours") and problem != "pmedian":
                 continue
-            runs[path] = solve_ours(inst, problem, time_limit_s, None if path == "ours" else path)
-            ratio = runs["plain"].total_s / max(runs[path].total_s, 1e-9)
-            print(_line(name, problem, path, runs[path]) + f" {ratio:.2f} |", flush=True)
+            if path == "plain":
+                runs[path] = solve_plain(inst, problem, time_limit_s)
+            else:
+                runs[path] = solve_ours(inst, problem, time_limit_s, None if path == "ours" else path)
+            ratio = runs["plain"].total_s / max(runs[path].total_s, 1e-9) if "plain" in runs and path != "plain" \
+                else None
+            print(_line(name, problem, path, runs[path]) + (f" {ratio:.2f} |" if ratio is not None else " |"),
+                  flush=True)
         for group in groups:
             counted[group] += 1
             for path, run in runs.items():
@@ -174,8 +180,9 @@ def bench(cases: list[tuple[str, object, str]], time_limit_s: float, variants: l
             continue
         shown = ", ".join(f"{path} {totals[group][path]:.2f} s ({proven[group][path]}/{counted[group]} proven)"
                           for path in paths if path in ("plain", "ours") or group != "all")
-        print(f"total_s over {group} ({counted[group]} cases): {shown}; "
-              f"ours/plain {totals[group]['ours'] / max(totals[group]['plain'], 1e-9):.3f}")
+        ratio = (f"; ours/plain {totals[group]['ours'] / max(totals[group]['plain'], 1e-9):.3f}"
+                 if {"plain", "ours"} <= set(paths) else "")
+        print(f"total_s over {group} ({counted[group]} cases): {shown}{ratio}")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
     print(f"peak memory (resident set) of the run: {peak:.2f} GiB")
 
@@ -210,15 +217,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--published", type=Path, default=None,
                         help="read the --pmed cases from OR-Library's pmedK.txt files in this folder instead")
     parser.add_argument("--variants", default="", help=f"extra p-median rows, comma-separated: {', '.join(VARIANTS)}")
+    parser.add_argument("--sides", default="plain,ours",
+                        help="which of plain, ours to run (comma-separated; e.g. ours alone while developing)")
     parser.add_argument("--time-limit", type=float, default=300.0, help="seconds per instance and path")
     args = parser.parse_args(argv)
     variants = [v for v in args.variants.split(",") if v]
     unknown = set(variants) - set(VARIANTS)
     if unknown:
         parser.error(f"unknown variants {sorted(unknown)}; choose from {', '.join(VARIANTS)}")
+    sides = tuple(s for s in args.sides.split(",") if s)
+    if not sides or set(sides) - {"plain", "ours"}:
+        parser.error(f"--sides takes plain, ours or both, got {args.sides!r}")
     with tempfile.TemporaryDirectory() as tmp:
         found = cases(args.samples, args.generated, args.seed, args.slack, Path(tmp), args.pmed, args.published)
-        bench(found, args.time_limit, variants)
+        bench(found, args.time_limit, variants, sides)
 
 
 if __name__ == "__main__":

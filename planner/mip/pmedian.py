@@ -30,6 +30,7 @@ Each step is switchable (``PMedianOptions``) so that ``benchmarks/bench_orlib.py
 
 from __future__ import annotations
 
+import heapq
 import math
 import time
 from dataclasses import dataclass, field
@@ -53,6 +54,13 @@ class PMedianOptions:
     lagrangian_max_iterations: int = 300
     lagrangian_max_share: float = 0.25
     """The subgradient loop stops after this share of the time limit."""
+    search: str = "auto"
+    """What proves the optimum once the Lagrangian has not: ``tree`` (Lagrangian branch and bound on the
+    sites), ``radius`` (truncated radius MIPs in HiGHS) or ``auto``: the tree where there are at least
+    ``tree_sites_per_median`` vertices per median (small p: the radius LP is weak and slow there, one forced
+    site moves the Lagrangian bound far), the radius MIPs otherwise (large p: their LP is near tight)."""
+    tree_sites_per_median: float = 20.0
+    tree_node_iterations: int = 30
 
 
 @dataclass(frozen=True)
@@ -144,6 +152,8 @@ class LagrangianResult:
     opened: np.ndarray
     """Sites that every solution cheaper than the incumbent opens."""
     iterations: int
+    multipliers: np.ndarray
+    """The multipliers of the best bound (the tree's start)."""
 
 
 def improvement_threshold(upper: float, integral: bool) -> float:
@@ -162,6 +172,7 @@ def lagrangian(distance: np.ndarray, p: int, upper_sites: np.ndarray, integral: 
     lam = distance[best_sites].min(axis=0).astype(float)
     closed, opened = np.zeros(n_sites, bool), np.zeros(n_sites, bool)
     best_bound, mu, stale, iterations = -math.inf, 2.0, 0, 0
+    best_lam = lam
     while iterations < max_iterations and time.perf_counter() < deadline and mu > 1e-3:
         iterations += 1
         reduced = np.minimum(distance - lam[None, :], 0.0)
@@ -175,7 +186,7 @@ def lagrangian(distance: np.ndarray, p: int, upper_sites: np.ndarray, integral: 
         target = improvement_threshold(upper, integral)
         _fix_by_reduced_cost(rho, order, p, bound, target, closed, opened)
         if bound > best_bound + 1e-9:
-            best_bound, stale = bound, 0
+            best_bound, best_lam, stale = bound, lam, 0
         else:
             stale += 1
             if stale >= 20:
@@ -188,7 +199,7 @@ def lagrangian(distance: np.ndarray, p: int, upper_sites: np.ndarray, integral: 
         if norm == 0:
             break
         lam = lam + mu * (upper - bound) / norm * step
-    return LagrangianResult(best_bound, best_sites, upper, closed, opened, iterations)
+    return LagrangianResult(best_bound, best_sites, upper, closed, opened, iterations, best_lam)
 
 
 def _fix_by_reduced_cost(rho: np.ndarray, order: np.ndarray, p: int, bound: float, target: float,
@@ -199,6 +210,115 @@ def _fix_by_reduced_cost(rho: np.ndarray, order: np.ndarray, p: int, bound: floa
     if p < len(order):
         inside = order[:p]
         opened[inside[bound - rho[inside] + rho[order[p]] >= target]] = True
+
+
+# ------------------------------------------------------------------------------------------------ Lagrangian tree
+
+@dataclass
+class TreeResult:
+    upper: float
+    sites: np.ndarray
+    bound: float
+    """The smallest bound of a node left open (the incumbent's cost when none is)."""
+    nodes: int
+    finished: bool
+
+
+@dataclass
+class _NodeBound:
+    bound: float
+    multipliers: np.ndarray
+    opened: np.ndarray
+    closed: np.ndarray
+    share: np.ndarray
+    """How often each site was in the subproblem's solution: the branching hint (fractional ones first)."""
+    chosen: np.ndarray | None
+    iterations: int
+
+
+def node_lagrangian(block: np.ndarray, p: int, opened: np.ndarray, closed: np.ndarray, lam: np.ndarray,
+                    upper: float, target: float, iterations: int, mu: float) -> _NodeBound:
+    """The Lagrangian at a node of the tree: sites ``opened`` forced in, ``closed`` out; each step fixes more
+    by reduced cost (the same swap argument as at the root, within the node)."""
+    opened, closed = opened.copy(), closed.copy()
+    share = np.zeros(len(opened))
+    best, best_lam, best_chosen, stale, done = -math.inf, lam, None, 0, 0
+    for done in range(1, iterations + 1):
+        reduced = np.minimum(block - lam[None, :], 0.0)
+        rho = reduced.sum(axis=1)
+        free = np.flatnonzero(~(opened | closed))
+        need = p - int(opened.sum())
+        if need < 0 or len(free) < need:
+            return _NodeBound(math.inf, lam, opened, closed, share, None, done)
+        order = free[np.argsort(rho[free], kind="stable")]
+        chosen = np.concatenate([np.flatnonzero(opened), order[:need]])
+        bound = float(lam.sum() + rho[chosen].sum())
+        share[chosen] += 1
+        if bound > best + 1e-9:
+            best, best_lam, best_chosen, stale = bound, lam, chosen, 0
+        else:
+            stale += 1
+            if stale >= 5:
+                mu, stale = mu / 2, 0
+        if 0 < need < len(order):
+            last_in, first_out = rho[order[need - 1]], rho[order[need]]
+            outside, inside = order[need:], order[:need]
+            closed[outside[bound + rho[outside] - last_in >= target]] = True
+            opened[inside[bound - rho[inside] + first_out >= target]] = True
+        if best >= target:
+            break
+        step = 1.0 - (reduced[chosen] < 0).sum(axis=0)
+        norm = float(step @ step)
+        if norm == 0:
+            break
+        lam = lam + mu * (upper - bound) / norm * step
+    return _NodeBound(best, best_lam, opened, closed, share / done, best_chosen, done)
+
+
+
+def lagrangian_tree(distance: np.ndarray, p: int, candidates: np.ndarray, fixed_open: np.ndarray,
+                    lam: np.ndarray, upper_sites: np.ndarray, integral: bool, deadline: float,
+                    node_iterations: int = 30) -> TreeResult:
+    """Best-first branch and bound on the sites, each node bounded by the Lagrangian from its parent's
+    multipliers (Christofides and Beasley 1982; Beasley 1993). A node branches on the site its subgradient
+    steps chose most nearly half of the time (the Lagrangian's view of a fractional site): open in one child,
+    closed in the other. For small p one forced site moves the bound far, which is where the LP-based
+    branch and bound of the radius model stalls (its root LP alone can take tens of seconds there)."""
+    block = np.ascontiguousarray(distance[candidates])
+    sites = np.array(upper_sites)
+    upper = assignment_cost(distance, sites)
+    opened = np.isin(candidates, fixed_open)
+    heap: list = [(-math.inf, 0, opened, np.zeros(len(candidates), bool), lam)]
+    pushed, nodes = 1, 0
+    while heap and time.perf_counter() < deadline:
+        target = improvement_threshold(upper, integral)
+        if heap[0][0] >= target:
+            break
+        parent_bound, _, opened, closed, lam = heapq.heappop(heap)
+        nodes += 1
+        node = node_lagrangian(block, p, opened, closed, lam, upper, target, node_iterations, 1.0)
+        for found in ([node.chosen] if node.chosen is not None else []) + (
+                [np.flatnonzero(node.opened)] if node.opened.sum() == p else []):
+            if len(found) == p and assignment_cost(block, found) < upper:
+                sites = swap_search(distance, candidates[found], deadline=deadline)
+                upper = assignment_cost(distance, sites)
+                target = improvement_threshold(upper, integral)
+        bound = max(node.bound, parent_bound)
+        free = ~(node.opened | node.closed)
+        if bound >= target or node.opened.sum() >= p or not free.any():
+            continue
+        # most nearly fractional first; among never-fractional sites one the subproblem keeps choosing
+        hint = np.where(free, np.minimum(node.share, 1.0 - node.share) + 1e-6 * node.share, -1.0)
+        branch = int(np.argmax(hint))
+        with_site, without_site = node.opened.copy(), node.closed.copy()
+        with_site[branch], without_site[branch] = True, True
+        heapq.heappush(heap, (bound, pushed, with_site, node.closed, node.multipliers))
+        heapq.heappush(heap, (bound, pushed + 1, node.opened, without_site, node.multipliers))
+        pushed += 2
+    target = improvement_threshold(upper, integral)
+    finished = not heap or heap[0][0] >= target
+    bound = upper if finished else min(heap[0][0], upper)
+    return TreeResult(upper, np.sort(sites), bound, nodes, finished)
 
 
 # ------------------------------------------------------------------------------------------------ radius model
@@ -327,7 +447,10 @@ def solve_pmedian(inst: PMedianInstance, options: SolveOptions | None = None,
         search.lagrangian(accel)
     search.stats["presolve_s"] = time.perf_counter() - started
     if search.gap() > options.mip_gap:
-        search.radius_rounds(accel.truncate)
+        if accel.search == "tree" or (accel.search == "auto" and inst.n >= accel.tree_sites_per_median * inst.p):
+            search.tree(accel)
+        else:
+            search.radius_rounds(accel.truncate)
     objective, bound, status = search.upper, min(search.bound, search.upper), search.status
     if unreachable and _uses_unreachable(inst.distance, search.sites):
         status, objective, bound = Termination.INFEASIBLE, math.inf, math.inf
@@ -348,6 +471,7 @@ class _Search:
         self.upper, self.bound = math.inf, -math.inf
         self.closed, self.opened = np.zeros(n, bool), np.zeros(n, bool)
         self.fixed_against = math.inf
+        self.multipliers: np.ndarray | None = None
         self.status = Termination.OPTIMAL
         self.build_s, self.n_vars, self.n_cons = 0.0, 0, 0
         self.stats: dict = {}
@@ -378,6 +502,7 @@ class _Search:
             self.offer(better)
         self.bound = max(self.bound, _rounded(lag.bound, self.integral))
         self.closed, self.opened, self.fixed_against = lag.closed, lag.opened, lag.best_cost
+        self.multipliers = lag.multipliers
         self.stats.update(lagrangian_bound=lag.bound, lagrangian_iterations=lag.iterations,
                           closed_by_reduced_cost=int(lag.closed.sum()), opened_by_reduced_cost=int(lag.opened.sum()))
 
@@ -387,6 +512,22 @@ class _Search:
         if not (self.closed.any() or self.opened.any()):
             return math.inf
         return self.fixed_against if self.integral else improvement_threshold(self.fixed_against, False)
+
+    def tree(self, accel: PMedianOptions) -> None:
+        """The Lagrangian branch and bound on the sites the root left free."""
+        candidates, fixed_open = np.flatnonzero(~self.closed), np.flatnonzero(self.opened)
+        if len(candidates) < self.p or len(fixed_open) > self.p:  # no solution beats the incumbent
+            self.bound = max(self.bound, min(self.excluded_bound(), self.upper))
+            return
+        lam = self.multipliers if self.multipliers is not None else self.distance[self.sites].min(axis=0)
+        started = time.perf_counter()
+        found = lagrangian_tree(self.distance, self.p, candidates, fixed_open, lam.astype(float), self.sites,
+                                self.integral, self.deadline, accel.tree_node_iterations)
+        self.offer(found.sites)
+        self.bound = max(self.bound, min(_rounded(found.bound, self.integral), self.excluded_bound()))
+        self.status = Termination.OPTIMAL if found.finished or self.gap() <= self.options.mip_gap \
+            else Termination.TIME_LIMIT
+        self.stats.update(tree_nodes=found.nodes, tree_s=time.perf_counter() - started)
 
     def radius_rounds(self, truncate: bool) -> None:
         """Truncated radius MIPs; radii grow for clients the chosen solution leaves outside them."""

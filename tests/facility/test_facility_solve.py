@@ -121,7 +121,9 @@ def _random_graph(seed: int, n: int = 9, p: int = 3) -> PMedianInstance:
 
 VARIANTS = {"all": PMedianOptions(), "no-lagrangian": PMedianOptions(lagrangian=False),
             "no-truncate": PMedianOptions(truncate=False), "greedy-only": PMedianOptions(heuristic=False),
-            "mip-only": PMedianOptions(heuristic=False, lagrangian=False, truncate=False)}
+            "mip-only": PMedianOptions(heuristic=False, lagrangian=False, truncate=False),
+            "tree": PMedianOptions(search="tree"),
+            "tree-only": PMedianOptions(heuristic=False, lagrangian=False, search="tree")}
 
 
 @pytest.mark.solver

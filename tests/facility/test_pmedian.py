@@ -20,7 +20,9 @@ from planner.mip.pmedian import (
     greedy,
     improvement_threshold,
     lagrangian,
+    lagrangian_tree,
     model_point,
+    node_lagrangian,
     swap_search,
 )
 from planner.solve import SolveOptions, Termination
@@ -80,6 +82,43 @@ def test_lagrangian_reaches_the_lp_bound_of_pmed1(orlib_dir):
     sites = swap_search(inst.distance, greedy(inst.distance, inst.p))
     lag = lagrangian(inst.distance, inst.p, sites, integral=True, max_iterations=300, deadline=float("inf"))
     assert 5818 < lag.bound <= 5819  # optimum 5819 and an integral LP (the published value is proven at the root)
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("seed", range(6))
+def test_node_bound_and_fixings_hold_for_every_better_solution_in_the_node(seed):
+    """At a node (site a forced open, site b closed) from a poor incumbent: the bound is below every solution
+    of the node, and no better solution of the node breaks a fixing."""
+    inst = _graph(seed, n=11, p=3)
+    solutions = _all_solutions(inst)
+    upper = max(cost for _, cost in solutions)
+    target = improvement_threshold(upper, integral=True)
+    opened, closed = np.zeros(inst.n, bool), np.zeros(inst.n, bool)
+    opened[seed % inst.n], closed[(seed + 5) % inst.n] = True, True
+    in_node = [(s, c) for s, c in solutions if opened[list(s)].sum() == 1 and not closed[list(s)].any()]
+    node = node_lagrangian(inst.distance, inst.p, opened, closed, inst.distance.min(axis=0) + 5.0, upper,
+                           target, iterations=50, mu=1.0)
+    assert node.bound <= min(c for _, c in in_node) + 1e-9
+    assert node.opened[seed % inst.n] and node.closed[(seed + 5) % inst.n]
+    for sites, cost in in_node:
+        if cost < target:
+            assert not node.closed[list(sites)].any() and set(np.flatnonzero(node.opened)) <= set(sites)
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("seed", range(6))
+def test_lagrangian_tree_proves_the_brute_force_optimum_from_the_worst_start(seed):
+    """Two subgradient steps per node are too few to close a node by bound alone: the tree has to branch."""
+    inst = _graph(seed, n=12, p=4)
+    solutions = _all_solutions(inst)
+    worst = np.array(max(solutions, key=lambda s: s[1])[0])
+    optimum = min(cost for _, cost in solutions)
+    found = lagrangian_tree(inst.distance, inst.p, np.arange(inst.n), np.zeros(0, int),
+                            inst.distance[worst].min(axis=0), worst, integral=True, deadline=float("inf"),
+                            node_iterations=2)
+    assert found.finished and found.nodes > 1
+    assert found.upper == pytest.approx(optimum) and found.bound == pytest.approx(optimum)
+    assert assignment_cost(inst.distance, found.sites) == pytest.approx(optimum) and len(found.sites) == inst.p
 
 
 @pytest.mark.unit
