@@ -239,19 +239,25 @@ class _NodeBound:
 def node_lagrangian(block: np.ndarray, p: int, opened: np.ndarray, closed: np.ndarray, lam: np.ndarray,
                     upper: float, target: float, iterations: int, mu: float) -> _NodeBound:
     """The Lagrangian at a node of the tree: sites ``opened`` forced in, ``closed`` out; each step fixes more
-    by reduced cost (the same swap argument as at the root, within the node)."""
-    opened, closed = opened.copy(), closed.copy()
-    share = np.zeros(len(opened))
+    by reduced cost (the same swap argument as at the root, within the node). The steps run on the rows of
+    the sites not closed on entry, into one preallocated buffer (the distance pass is all the work)."""
+    rows = np.flatnonzero(~closed)
+    sub = block[rows]
+    buffer = np.empty_like(sub)
+    is_open, is_closed = opened[rows].copy(), np.zeros(len(rows), bool)
+    share = np.zeros(len(rows))
     best, best_lam, best_chosen, stale, done = -math.inf, lam, None, 0, 0
     for done in range(1, iterations + 1):
-        reduced = np.minimum(block - lam[None, :], 0.0)
-        rho = reduced.sum(axis=1)
-        free = np.flatnonzero(~(opened | closed))
-        need = p - int(opened.sum())
+        free = np.flatnonzero(~(is_open | is_closed))
+        need = p - int(is_open.sum())
         if need < 0 or len(free) < need:
-            return _NodeBound(math.inf, lam, opened, closed, share, None, done)
+            best, best_chosen = math.inf, None
+            break
+        np.subtract(sub, lam[None, :], out=buffer)
+        np.minimum(buffer, 0.0, out=buffer)
+        rho = buffer.sum(axis=1)
         order = free[np.argsort(rho[free], kind="stable")]
-        chosen = np.concatenate([np.flatnonzero(opened), order[:need]])
+        chosen = np.concatenate([np.flatnonzero(is_open), order[:need]])
         bound = float(lam.sum() + rho[chosen].sum())
         share[chosen] += 1
         if bound > best + 1e-9:
@@ -263,17 +269,21 @@ def node_lagrangian(block: np.ndarray, p: int, opened: np.ndarray, closed: np.nd
         if 0 < need < len(order):
             last_in, first_out = rho[order[need - 1]], rho[order[need]]
             outside, inside = order[need:], order[:need]
-            closed[outside[bound + rho[outside] - last_in >= target]] = True
-            opened[inside[bound - rho[inside] + first_out >= target]] = True
+            is_closed[outside[bound + rho[outside] - last_in >= target]] = True
+            is_open[inside[bound - rho[inside] + first_out >= target]] = True
         if best >= target:
             break
-        step = 1.0 - (reduced[chosen] < 0).sum(axis=0)
+        step = 1.0 - (buffer[chosen] < 0).sum(axis=0)
         norm = float(step @ step)
         if norm == 0:
             break
         lam = lam + mu * (upper - bound) / norm * step
-    return _NodeBound(best, best_lam, opened, closed, share / done, best_chosen, done)
-
+    opened, closed = opened.copy(), closed.copy()
+    opened[rows[is_open]], closed[rows[is_closed]] = True, True
+    site_share = np.zeros(len(opened))
+    site_share[rows] = share / done
+    return _NodeBound(best, best_lam, opened, closed, site_share,
+                      None if best_chosen is None else rows[best_chosen], done)
 
 
 def lagrangian_tree(distance: np.ndarray, p: int, candidates: np.ndarray, fixed_open: np.ndarray,
