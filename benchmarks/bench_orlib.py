@@ -8,11 +8,13 @@ Plain formulations (what a textbook writes down first, built as numpy CSC arrays
 - UFLP: sum_i x_ij = 1; sum_j x_ij <= n y_i (aggregated linking).
 - p-median: ReVelle-Swain: sum_i x_ij = 1; x_ij <= y_i; sum_i y_i = p.
 Ours: ``planner.mip.facility.solve_facility`` (CFLP/UFLP: Pyomo + planner.solve, strong formulations;
-p-median: ``planner.mip.pmedian``, heuristic + Lagrangian fixing + truncated radius MIP, arrays into HiGHS).
+p-median: ``planner.mip.pmedian``, heuristic + Lagrangian fixing, then a Lagrangian branch and bound on the
+sites (small p) or the truncated radius MIP, arrays into HiGHS (large p)).
 
     python benchmarks/bench_orlib.py --samples tests/data/orlib --generated 3 --seed 1 --time-limit 300
     python benchmarks/bench_orlib.py --samples tests/data/orlib --pmed 1-40 --time-limit 300   # the p-median table
     python benchmarks/bench_orlib.py --pmed 1-10 --variants no-truncate,no-lagrangian   # what each step pays
+    python benchmarks/bench_orlib.py --pmed 27,31,38 --sides ours --variants radius   # ours alone, tree vs radius
     python benchmarks/bench_orlib.py --published DIR --pmed 1-40   # OR-Library's own pmed1..40.txt in DIR
 """
 

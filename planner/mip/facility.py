@@ -11,8 +11,8 @@ Formulations:
   form; its LP bound is far above the textbook aggregated one); for CFLP the site capacity rows and the
   aggregate capacity cut ``sum_i cap_i open_site[i] >= total demand``.
 - p-median: ``planner.mip.pmedian`` (no Pyomo): a swap heuristic, a Lagrangian bound with reduced-cost
-  fixing, then the radius formulation (Elloumi 2010), truncated from the incumbent, built as arrays
-  straight into HiGHS.
+  fixing, then for small p a Lagrangian branch and bound on the sites, for large p the radius formulation
+  (Elloumi 2010), truncated from the incumbent, built as arrays straight into HiGHS.
 """
 
 from __future__ import annotations
