@@ -121,6 +121,17 @@ def test_lagrangian_tree_proves_the_brute_force_optimum_from_the_worst_start(see
     assert assignment_cost(inst.distance, found.sites) == pytest.approx(optimum) and len(found.sites) == inst.p
 
 
+@pytest.mark.solver
+@pytest.mark.parametrize("search", ["tree", "radius"])
+def test_both_searches_prove_the_published_pmed2_optimum(orlib_dir, search):
+    import planner.mip.pmedian as pmedian
+
+    solved = pmedian.solve_pmedian(read_pmedinfo(orlib_dir / "pmed2.txt"), SolveOptions(mip_gap=1e-9),
+                                   pmedian.PMedianOptions(search=search))
+    assert solved.status is Termination.OPTIMAL and solved.objective == 4093 and solved.bound == 4093
+    assert ("tree_nodes" in solved.stats) == (search == "tree")
+
+
 @pytest.mark.unit
 @pytest.mark.parametrize("seed", range(3))
 def test_radius_model_prices_each_point_at_its_truncated_distance(seed):
