@@ -105,6 +105,12 @@ def tokens_per_year_per_peak_rate(scenario: Scenario) -> pd.Series:
     return _yearly_per_peak_token_rate(scenario, {str(q): 1e6 for q in scenario.service_classes})
 
 
+def peak_to_mean_ratios(scenario: Scenario) -> pd.Series:
+    """index service_class: busy hour over the daily mean of each class's load (its load-duration curve)."""
+    return pd.Series({str(q): scenario.demand.classes[q].peak_to_mean_ratio for q in scenario.service_classes},
+                     dtype=float).rename_axis("service_class")
+
+
 def _unmet_penalty(scenario: Scenario) -> pd.Series:
     return _yearly_per_peak_token_rate(scenario, {
         str(q): cfg.unmet_penalty_usd_per_mtok or scenario.costs.unmet_penalty_usd_per_mtok
@@ -208,6 +214,7 @@ def prepare(scenario: Scenario, progress: Progress | None = None, period_year: i
         inputs = ModelInputs(name=scenario.name, regions=regions, sites=sites, chips=chips,
                              demand_tokens_per_s=demand_series, throughput_tokens_per_s=throughput,
                              serve_arcs=arcs, unmet_penalty_usd_per_tokens_per_s_year=_unmet_penalty(scenario),
+                             unmet_peak_to_mean_ratio=peak_to_mean_ratios(scenario),
                              latency_cost_usd_per_tokens_per_s_ms_year=_latency_cost(scenario),
                              rtt_budget_ms=budgets, max_site_share=_per_class(scenario, "max_site_share"),
                              cooling=cooling, grid=grid, policy=_policy_limits(scenario, policy),

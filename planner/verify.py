@@ -12,6 +12,7 @@ so a double-counted or missing term shows. ``reference_from_inputs`` builds a re
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -19,6 +20,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
+from planner.demand.diurnal import daily_shape
+from planner.demand.load_duration import CHORD_ABS_TOL, CHORD_REL_TOL
 from planner.errors import Problem
 from planner.geo.grid import dc_power_flow, transport_flows
 from planner.geo.latency import rtt_matrix_ms
@@ -60,8 +63,9 @@ class Reference:
     demand: pd.Series
     """index (region, service_class): peak tokens/s."""
     classes: pd.DataFrame
-    """index service_class: rtt_budget_ms, max_site_share, unmet_usd_per_tokens_per_s_year,
-    latency_usd_per_tokens_per_s_ms_year."""
+    """index service_class: rtt_budget_ms, max_site_share, unmet_usd_per_tokens_per_s_year (every token of a
+    token/s of peak over a year), latency_usd_per_tokens_per_s_ms_year and peak_to_mean_ratio (of the daily
+    load shape; absent = flat)."""
     policy: PolicyLimits = PolicyLimits()
     grid: GridInputs | None = None
     training: TrainingInputs | None = None
@@ -463,16 +467,60 @@ def recompute_cost_usd(plan: Plan, ref: Reference) -> dict[str, float]:
                         * ref.carbon_price_usd_per_t),
         "transfer_loss": _transfer_loss_usd(plan, ref),
     }
-    unmet_rate = plan.unmet["service_class"].map(ref.classes["unmet_usd_per_tokens_per_s_year"]).astype(float)
     latency_rate = plan.serving["service_class"].map(ref.classes["latency_usd_per_tokens_per_s_ms_year"]).astype(float)
     training = plan.metadata.get("training", {})
     shortfall = training.get("unmet_flops", 0.0) + training.get("largest_run_shortfall_flops", 0.0)
     costs |= {
-        "unmet": float((unmet_rate * plan.unmet["unmet_tokens_per_s"]).sum()),
+        "unmet": float(_unmet_value_usd(plan, ref).sum()),
         "latency": float((latency_rate.to_numpy() * _rtt(plan, ref) * plan.serving["tokens_per_s"].to_numpy()).sum()),
         "training": shortfall * (ref.training.unmet_penalty_usd_per_flops_year if ref.training else 0.0),
     }
     return costs
+
+
+LOAD_SAMPLES_PER_DAY = 8640  # 10-second steps
+
+
+@functools.lru_cache(maxsize=16)
+def _daily_load(ratio: float) -> np.ndarray:
+    hours = (np.arange(LOAD_SAMPLES_PER_DAY) + 0.5) * 24.0 / LOAD_SAMPLES_PER_DAY
+    return daily_shape(hours, ratio, 0.0) / ratio  # peak 1, mean 1 / ratio
+
+
+def _lost_share(unmet_share: np.ndarray, ratio: float) -> np.ndarray:
+    """Share of a class's yearly tokens lost with ``unmet_share`` of its peak unserved: the load above the
+    capacity left, integrated over the daily shape (midpoint rule) [-]."""
+    if not ratio > 1.0:
+        return np.clip(unmet_share, 0.0, 1.0)
+    load = _daily_load(float(ratio))
+    capacity = 1.0 - np.clip(unmet_share, 0.0, 1.0)
+    return np.array([ratio * np.maximum(load - c, 0.0).mean() for c in capacity])
+
+
+def _unmet_value_usd(plan: Plan, ref: Reference, share: Callable = _lost_share) -> pd.Series:
+    """Per unmet row: the tokens its unserved peak loses over the year at the class's price [USD/year]."""
+    unmet = plan.unmet
+    keys = pd.MultiIndex.from_arrays([unmet["region"], unmet["service_class"]])
+    demand = ref.demand.reindex(keys).fillna(unmet["demand_tokens_per_s"].set_axis(keys)).to_numpy(dtype=float)
+    unserved = unmet["unmet_tokens_per_s"].to_numpy(dtype=float)
+    rate = unmet["service_class"].map(ref.classes["unmet_usd_per_tokens_per_s_year"]).to_numpy(dtype=float)
+    ratios = (unmet["service_class"].map(ref.classes["peak_to_mean_ratio"]).fillna(1.0).to_numpy(dtype=float)
+              if "peak_to_mean_ratio" in ref.classes else np.ones(len(unmet)))
+    value = np.zeros(len(unmet))
+    for i in np.flatnonzero(unserved > 0):
+        if demand[i] > 0:
+            value[i] = rate[i] * demand[i] * float(share(np.array([unserved[i] / demand[i]]), ratios[i])[0])
+        else:
+            value[i] = rate[i] * unserved[i]
+    return pd.Series(value, index=unmet.index)
+
+
+def _unmet_chord_allowance_usd(plan: Plan, ref: Reference, exact_usd: float) -> float:
+    """How far above the tokens actually lost the MIP's chords of the load-duration curve may price them."""
+    whole = _unmet_value_usd(plan, ref, share=lambda u, ratio: np.ones_like(u))  # every token of those rows
+    shaped = plan.unmet["service_class"].map(ref.classes.get("peak_to_mean_ratio", pd.Series(dtype=float)))
+    whole = whole[(shaped.fillna(1.0) > 1.0).to_numpy()]
+    return CHORD_REL_TOL * exact_usd + CHORD_ABS_TOL * float(whole.sum())
 
 
 def _transfer_loss_usd(plan: Plan, ref: Reference) -> float:
@@ -497,6 +545,16 @@ def check_cost(plan: Plan, ref: Reference) -> Iterator[Problem]:
         if expected is None:
             if abs(value) > ABS_USD:
                 yield _problem("cost", component, f"{value:,.0f} USD/year written for a component verify does not know")
+            continue
+        if component == "unmet":
+            above = value - expected  # the chords of a convex curve lie on or above it
+            allowed = _unmet_chord_allowance_usd(plan, ref, expected)
+            if above < -(COST_REL_TOL * expected + ABS_USD) or above > allowed + COST_REL_TOL * expected + ABS_USD:
+                yield _problem("cost", component, f"{value:,.0f} USD/year written; the tokens the unserved peak loses "
+                               f"over the year are worth {expected:,.0f} (the model's chords may add up to "
+                               f"{allowed:,.0f})")
+            else:
+                recomputed["unmet"] = value  # within the chords' accuracy: the total is checked on the rest
             continue
         if not math.isclose(value, expected, rel_tol=COST_REL_TOL, abs_tol=ABS_USD):
             yield _problem("cost", component, f"{value:,.0f} USD/year written, {expected:,.0f} recomputed")
@@ -563,6 +621,8 @@ def reference_from_inputs(inputs: ModelInputs) -> Reference:
     classes = pd.DataFrame({"rtt_budget_ms": inputs.rtt_budget_ms, "max_site_share": inputs.max_site_share,
                             "unmet_usd_per_tokens_per_s_year": inputs.unmet_penalty_usd_per_tokens_per_s_year,
                             "latency_usd_per_tokens_per_s_ms_year": inputs.latency_cost_usd_per_tokens_per_s_ms_year})
+    classes["peak_to_mean_ratio"] = (1.0 if inputs.unmet_peak_to_mean_ratio is None
+                                     else inputs.unmet_peak_to_mean_ratio.reindex(classes.index).fillna(1.0))
     arcs = inputs.serve_arcs["rtt_ms"].groupby(level=["region", "site"]).first()
     located = inputs.regions[["lat", "lon"]].dropna()
     rtt = rtt_matrix_ms(located, sites[["lat", "lon"]]).reindex(index=inputs.regions.index, columns=sites.index)
@@ -652,5 +712,6 @@ def class_rates(service_classes: dict, demand_classes: dict, default_unmet_usd_p
                    else cfg.latency_cost_usd_per_mtok_per_ms)
         rows[str(q)] = {"rtt_budget_ms": cfg.rtt_budget_ms, "max_site_share": cfg.max_site_share,
                         "unmet_usd_per_tokens_per_s_year": unmet * tokens_per_year,
-                        "latency_usd_per_tokens_per_s_ms_year": latency * tokens_per_year}
+                        "latency_usd_per_tokens_per_s_ms_year": latency * tokens_per_year,
+                        "peak_to_mean_ratio": demand_classes[q].peak_to_mean_ratio}
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("service_class")

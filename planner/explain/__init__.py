@@ -83,7 +83,7 @@ def explain(model: pyo.ConcreteModel, inputs: ModelInputs, original: ModelInputs
     duals = duals[(duals["value"].abs() > VALUE_TOL_USD) | duals["constraint"].isin(ALWAYS_REPORTED)]
     worth = duals[duals["value"].abs() > VALUE_TOL_USD]
     binding = binding_constraints(model, set(zip(worth["constraint"], worth["name"])))
-    values = [duals, _expand_demand(demand_values(pricing, tokens_per_year_per_peak_rate), original)]
+    values = [duals, _expand_demand(demand_values(pricing, tokens_per_year_per_peak_rate, inputs), original)]
     if options.latency_values and arcs_for is not None:
         values.append(latency_values(original, choices, pricing.cost_usd, arcs_for, options.latency_step_share, extra))
     marginal = pd.concat([v for v in values if len(v)], ignore_index=True) if any(len(v) for v in values) else duals

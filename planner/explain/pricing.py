@@ -16,7 +16,8 @@ from dataclasses import dataclass, replace
 import pandas as pd
 import pyomo.environ as pyo
 
-from planner.explain.names import (COOLING_CHOICE, DEMAND_BALANCE, OPEN_SITE, TRAINING_SITE, Limit, Side,
+from planner.demand.load_duration import marginal_lost_share
+from planner.explain.names import (COOLING_CHOICE, DEMAND_BALANCE, OPEN_SITE, TRAINING_SITE, UNMET, Limit, Side,
                                    index_name, limits_in)
 from planner.highs import HighsInstance, RunResult
 from planner.mip.build import Builder, build_model
@@ -141,21 +142,48 @@ def dual_values(pricing: PricingLP) -> pd.DataFrame:
         ["constraint", "name", "value", "unit"]]
 
 
-def demand_values(pricing: PricingLP, tokens_per_year_per_peak_rate: pd.Series) -> pd.DataFrame:
-    """Marginal cost of demand per (region, class) in USD per million tokens: the demand rows' duals."""
+def demand_values(pricing: PricingLP, tokens_per_year_per_peak_rate: pd.Series,
+                  inputs: ModelInputs | None = None) -> pd.DataFrame:
+    """Marginal cost of demand per (region, class) in USD per million tokens: the demand rows' duals; where
+    part of the demand goes unmet, the unmet price of the tokens one more token/s of the daily profile loses
+    (``load_duration.marginal_lost_share``; the row's dual holds the chords' breakpoints, and so the profile's
+    width, fixed)."""
     model = pricing.instance.model
     balance = model.component(DEMAND_BALANCE)
     if balance is None or pricing.base.row_duals is None:
         return pd.DataFrame(columns=["constraint", "name", "value", "unit"])
     members = list(balance.values())
     duals = pricing.base.row_duals[pricing.instance.rows_of(members)]
+    unmet_share = _unmet_shares(model, inputs)
     rows = []
     for con, dual in zip(members, duals):
         region, service_class = con.index()
         usd_per_year_per_token_rate = float(dual) * USD_SCALE / TOKENS_SCALE
         usd_per_mtok = usd_per_year_per_token_rate / tokens_per_year_per_peak_rate[service_class] * 1e6
+        share = unmet_share.get((region, service_class), 0.0)
+        if share > UNMET_SHARE_TOL:
+            price = (float(inputs.unmet_penalty_usd_per_tokens_per_s_year[service_class])
+                     / tokens_per_year_per_peak_rate[service_class] * 1e6)
+            usd_per_mtok = price * marginal_lost_share(share, _ratio(inputs, service_class))
         rows.append(("marginal_cost", f"{region}/{service_class}", usd_per_mtok, "USD per million tokens"))
     return pd.DataFrame(rows, columns=["constraint", "name", "value", "unit"])
+
+
+UNMET_SHARE_TOL = 1e-9
+
+
+def _unmet_shares(model, inputs: ModelInputs | None) -> dict:
+    unmet = model.component(UNMET)
+    if inputs is None or unmet is None:
+        return {}
+    demand = inputs.demand_tokens_per_s
+    return {key: (var.value or 0.0) * TOKENS_SCALE / float(demand[key]) for key, var in unmet.items()
+            if float(demand.get(key, 0.0)) > 0}
+
+
+def _ratio(inputs: ModelInputs, service_class: str) -> float:
+    ratios = inputs.unmet_peak_to_mean_ratio
+    return 1.0 if ratios is None else float(ratios.get(service_class, 1.0))
 
 
 # ----------------------------------------------------------------------------------------------- latency

@@ -101,7 +101,9 @@ class ModelInputs:
     serve_arcs: pd.DataFrame
     """index (region, service_class, site): rtt_ms of the pairs within the class's latency budget."""
     unmet_penalty_usd_per_tokens_per_s_year: pd.Series
-    """index service_class: yearly cost of one token/s of peak demand left unserved."""
+    """index service_class: yearly cost of one token/s of peak demand left wholly unserved, i.e. of every token
+    it would have generated over the year; a part of the peak left unserved is priced by the tokens it loses
+    (``unmet_peak_to_mean_ratio``)."""
     latency_cost_usd_per_tokens_per_s_ms_year: pd.Series
     """index service_class: yearly cost of serving one token/s of peak demand over one ms of RTT."""
     rtt_budget_ms: pd.Series
@@ -121,6 +123,10 @@ class ModelInputs:
     """Price on the CO2 of the sites' electricity [USD/t]."""
     capital_budget_usd: float | None = None
     """Most upfront capex (chips with servers, buildings, cooling plant, grid connections) [USD]; None = none."""
+    unmet_peak_to_mean_ratio: pd.Series | None = None
+    """index service_class: the daily load shape's busy hour over its mean, whose load-duration curve
+    (``planner.demand.load_duration``) turns unserved peak into tokens lost; None or 1 = a flat load, where
+    the tokens lost are in proportion to the peak unserved."""
 
     def __post_init__(self) -> None:
         problems = list(_consistency_problems(self))

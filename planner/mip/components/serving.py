@@ -17,6 +17,7 @@ from collections import defaultdict
 
 import pyomo.environ as pyo
 
+from planner.demand.load_duration import unmet_segments
 from planner.mip.inputs import TOKENS_SCALE, USD_SCALE, ModelInputs
 
 DISAGGREGATED_LINKING_MAX_ARCS = 20_000
@@ -52,12 +53,36 @@ def add_serving(m: pyo.ConcreteModel, inputs: ModelInputs) -> None:
         <= sum(thr[s, k, q] * m.chips_serving[s, k, q] for k in chips_for[s, q]),
         doc="sum_r serve[r,q,s] <= sum_k thr[s,k,q] * chips_serving[s,k,q] [ktokens/s]")
     _add_open_site_links(m, inputs, sites_of, arcs_at)
-    penalty = inputs.unmet_penalty_usd_per_tokens_per_s_year * TOKENS_SCALE / USD_SCALE
-    m.unmet_cost_musd = pyo.Expression(
-        expr=sum(penalty[q] * m.unmet_ktokens_per_s[r, q] for r, q in m.DEMANDS),
-        doc="penalty for unserved peak demand [MUSD/year]")
-    m.penalty_terms.append(m.unmet_cost_musd)
+    _add_unmet_cost(m, inputs, demand)
     _add_latency_cost(m, inputs)
+
+
+def _add_unmet_cost(m: pyo.ConcreteModel, inputs: ModelInputs, demand) -> None:
+    """Unmet peak demand priced by the tokens it loses over the year: on the chords of the class's
+    load-duration curve (``planner.demand.load_duration``), one bounded variable per chord,
+    unmet[r,q] = sum_j unmet_on_chord[r,q,j] with 0 <= unmet_on_chord[r,q,j] <= width[q,j] * demand[r,q]; the
+    slopes increase, so the cheapest chords fill first without binaries. A flat class has one chord."""
+    penalty = inputs.unmet_penalty_usd_per_tokens_per_s_year * TOKENS_SCALE / USD_SCALE
+    ratio = inputs.unmet_peak_to_mean_ratio
+    chords = {q: unmet_segments(float(ratio.get(q, 1.0)) if ratio is not None else 1.0)
+              for q in {q for _, q in m.DEMANDS}}
+    shaped = [(r, q, j) for r, q in m.DEMANDS if len(chords[q]) > 1 for j in range(len(chords[q]))]
+    m.UNMET_CHORDS = pyo.Set(initialize=shaped, dimen=3, ordered=True)
+    m.unmet_on_chord_ktokens_per_s = pyo.Var(
+        m.UNMET_CHORDS, domain=pyo.NonNegativeReals, bounds=lambda m, r, q, j: (0, chords[q][j][0] * demand[r, q]),
+        doc="unmet peak demand of (r,q) on chord j of its load-duration curve [ktokens/s]")
+    on_chords = defaultdict(list)
+    for r, q, j in shaped:
+        on_chords[r, q].append(j)
+    m.unmet_on_chords = pyo.Constraint(
+        sorted(on_chords), rule=lambda m, r, q: m.unmet_ktokens_per_s[r, q]
+        == sum(m.unmet_on_chord_ktokens_per_s[r, q, j] for j in on_chords[r, q]),
+        doc="unmet[r,q] = sum_j unmet_on_chord[r,q,j] [ktokens/s]")
+    m.unmet_cost_musd = pyo.Expression(
+        expr=sum(penalty[q] * chords[q][j][1] * m.unmet_on_chord_ktokens_per_s[r, q, j] for r, q, j in shaped)
+        + sum(penalty[q] * m.unmet_ktokens_per_s[r, q] for r, q in m.DEMANDS if (r, q) not in on_chords),
+        doc="penalty for the tokens unserved peak demand loses over the year [MUSD/year]")
+    m.penalty_terms.append(m.unmet_cost_musd)
 
 
 def disaggregated_classes(arcs_per_class: dict[str, int]) -> set[str]:
