@@ -41,6 +41,10 @@ class ChipMetrics:
     is_datacenter: bool
 
 
+PRICE_MULTIPLIER_HELP = ("Price paid over the catalog price for chips under this rule [-]. Default (assumption: 1, "
+                         "the catalog price; a pack states a markup where its rule implies one).")
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -102,7 +106,7 @@ class Treatment(_Strict):
     classes: list[str] = Field(min_length=1)
     when: Criterion | None = None
     status: ChipStatus
-    price_multiplier: float = Field(default=1.0, gt=0)
+    price_multiplier: float = Field(default=1.0, gt=0, description=PRICE_MULTIPLIER_HELP)
     note: str = ""
 
 
@@ -139,7 +143,7 @@ class ChipOverride(_Strict):
     groups: list[str] = Field(default_factory=list)
     all_countries: bool = False
     status: ChipStatus
-    price_multiplier: float = Field(default=1.0, gt=0)
+    price_multiplier: float = Field(default=1.0, gt=0, description=PRICE_MULTIPLIER_HELP)
     note: str = Field(min_length=1)
 
     @model_validator(mode="after")

@@ -24,14 +24,18 @@ class RegionsConfig(StrictModel):
     """How cities are grouped: "cluster" = population-weighted k-means into ``count`` regions; "admin1" = one
     region per first-level administrative unit (GeoNames admin-1 code; ``count`` is then ignored)."""
     count: int = Field(12, ge=1, le=5000)
-    """Number of demand regions the country's cities are clustered into (method "cluster")."""
+    """Number of demand regions the country's cities are clustered into (method "cluster").
+    Default (assumption: a dozen regions separate a country's metropolitan areas and solve in seconds)."""
     min_city_population: int = Field(15000, ge=0)
-    """Cities below this population are not used as cluster members (the GeoNames list starts at 15,000)."""
+    """Cities below this population are not used as cluster members (the GeoNames list starts at 15,000).
+    Default (source: the GeoNames cities15000 list starts at 15,000)."""
     rural_area_share: float = Field(0.0, ge=0, le=1)
     """How the people the city list misses (towns under 15,000, villages) are placed [-]: this share of them by
-    each region's share of the country's land area, the rest in proportion to the region's city population."""
+    each region's share of the country's land area, the rest in proportion to the region's city population.
+    Default (assumption: 0, everyone placed by city population; base.yaml sets 0.5)."""
     seed: int = Field(0, ge=0)
-    """Seed of the deterministic k-means++ initialisation."""
+    """Seed of the deterministic k-means++ initialisation.
+    Default (assumption: 0, any fixed seed makes the regions reproducible)."""
 
 
 class DemandClassConfig(StrictModel):
@@ -39,7 +43,7 @@ class DemandClassConfig(StrictModel):
     """Visible output tokens per AI agent per day in this class, in the base year [tokens/agent/day]."""
     tokens_per_user_day: float = Field(0.0, ge=0)
     """Visible output tokens a person asks for directly (no agent) per AI user per day, in the base year
-    [tokens/user/day]."""
+    [tokens/user/day]. Default (assumption: 0, a class with no direct use unless the scenario gives it)."""
     reasoning_tokens_per_visible_token: float | None = Field(None, ge=0)
     """Hidden reasoning (thinking) tokens generated per visible output token in the base year [-]; a request
     generates visible x (1 + this) tokens (``planner.demand.tokens``). None = the class's workload profile."""
@@ -47,14 +51,18 @@ class DemandClassConfig(StrictModel):
     """Prompt and context tokens read per visible output token [-]. None = the class's workload profile
     (input_tokens / output_tokens)."""
     token_growth_per_year: float = Field(0.0, ge=0, le=10)
-    """Yearly growth of tokens per agent-day and per user-day (longer tasks, more steps) [1/year]."""
+    """Yearly growth of tokens per agent-day and per user-day (longer tasks, more steps) [1/year].
+    Default (assumption: 0, no growth unless the scenario states it)."""
     enterprise_share: float = Field(0.0, ge=0, lt=1)
     """Share of this class's tokens that enterprises and industry generate beyond people's own use [-];
-    placed by city (urban) population rather than by all residents."""
+    placed by city (urban) population rather than by all residents.
+    Default (assumption: 0, no enterprise use beyond people's own)."""
     peak_to_mean_ratio: float = Field(2.0, ge=1, le=20)
-    """Local busy-hour demand over the daily mean [-]; each region's capacity is sized for its own peak."""
+    """Local busy-hour demand over the daily mean [-]; each region's capacity is sized for its own peak.
+    Default (assumption: a busy hour twice the daily mean, between batch's flat 1 and chat's 2.5 in base.yaml)."""
     peak_local_hour: float = Field(14.0, ge=0, lt=24)
-    """Local clock hour of the busy hour [h]; with the regions' time zones it sets the national coincident peak."""
+    """Local clock hour of the busy hour [h]; with the regions' time zones it sets the national coincident peak.
+    Default (assumption: the working afternoon, when chat traffic peaks)."""
 
 
 class TrainingConfig(StrictModel):
@@ -66,10 +74,12 @@ class TrainingConfig(StrictModel):
     """National frontier pre-training: largest-run equivalents per year [runs/year] (0 = none beyond the
     research compute)."""
     fine_tuning_share: float = Field(0.0, ge=0, lt=1)
-    """Share of the frontier programme's compute spent on fine-tuning, post-training and experiments [-]."""
+    """Share of the frontier programme's compute spent on fine-tuning, post-training and experiments [-].
+    Default (assumption: 0, training is the largest runs only unless the scenario adds fine-tuning)."""
     research_compute_flops: float = Field(0.0, ge=0)
     """Sustained model FLOP/s of public research compute beyond the frontier runs (a national AI research
-    resource, shared GPU programmes), as a yearly average [FLOP/s]."""
+    resource, shared GPU programmes), as a yearly average [FLOP/s].
+    Default (assumption: 0, no public research compute unless the scenario states it)."""
     mfu: float | None = Field(None, gt=0, le=1)
     """Model FLOPs utilisation of training runs [-]; None = the roofline kernel's model of a large run."""
     unmet_penalty_usd_per_pflops_year: float = Field(gt=0)
@@ -93,22 +103,27 @@ class DemandConfig(StrictModel):
     """Share of all people using AI services in the plan year [-]; when set it anchors the logistic curve
     instead of ``adoption_observed`` (a what-if)."""
     adoption_saturation_share: float = Field(1.0, gt=0, le=1)
-    """Ceiling of the logistic adoption curve, a share of all people [-]."""
+    """Ceiling of the logistic adoption curve, a share of all people [-].
+    Default (assumption: 1, no ceiling below the whole working-age population; base.yaml sets 0.9)."""
     adoption_growth_per_year: float = Field(0.5, gt=0, le=5)
-    """Logistic growth rate of adoption [1/year] (steepness: ln(odds) grows by this much each year)."""
+    """Logistic growth rate of adoption [1/year] (steepness: ln(odds) grows by this much each year).
+    Default (assumption: a fast logistic rise; base.yaml sets the fitted 0.26 with its source)."""
     agents_per_capita: float = Field(ge=0)
     """AI agents running per AI user in the base year [agents/person]."""
     agents_growth_per_year: float = Field(0.0, ge=0, le=10)
-    """Yearly growth of agents per AI user [1/year]."""
+    """Yearly growth of agents per AI user [1/year].
+    Default (assumption: 0, no growth unless the scenario states it)."""
     usage_intensity_relative_to_world: float = Field(1.0, gt=0, le=20)
     """Tokens per AI user in this country over the world mean per AI user [-]; scales every class (the class
-    figures are world means)."""
+    figures are world means). Default (assumption: the world-mean use per AI user)."""
     reasoning_growth_per_year: float = Field(0.0, ge=0, le=10)
-    """Yearly growth of reasoning tokens per visible token in every class [1/year]."""
+    """Yearly growth of reasoning tokens per visible token in every class [1/year].
+    Default (assumption: 0, no growth unless the scenario states it)."""
     population_base_year: int | None = Field(None, ge=1950, le=2100)
     """Year the shipped population figures describe; None = the plan year (no population growth applied)."""
     population_growth_per_year: float = Field(0.0, ge=-0.05, le=0.1)
-    """Yearly national population growth from ``population_base_year`` [1/year]."""
+    """Yearly national population growth from ``population_base_year`` [1/year].
+    Default (assumption: 0, no growth unless the scenario states it)."""
     base_year: int | None = Field(None, ge=2020, le=2100)
     """First year of the forecast, the year the per-user and per-agent figures describe; None = the plan year."""
     classes: dict[ServiceClass, DemandClassConfig]
@@ -130,7 +145,8 @@ class ServiceClassConfig(StrictModel):
     """Keep only this many nearest sites within the RTT budget per region (None = every site in budget); a
     neighbourhood restriction that shrinks national-scale models and may raise the optimum slightly."""
     max_site_share: float = Field(1.0, gt=0, le=1)
-    """Redundancy: most of a region's demand in this class one site may carry [-] (0.5 = at least two sites)."""
+    """Redundancy: most of a region's demand in this class one site may carry [-] (0.5 = at least two sites).
+    Default (assumption: 1, no redundancy requirement unless the scenario sets one)."""
 
 
 class LatencyConfig(StrictModel):
@@ -149,17 +165,20 @@ class ChipsConfig(StrictModel):
     server_average_power_overhead_share: float = Field(0.35, ge=0, le=3)
     """Average server power over the year beyond the accelerator TDP per kW of TDP [-]; with the TDP it is the
     average draw of a chip in service, used for energy when the roofline kernel gives no average power.
-    Default (assumption): a DGX H100 at typical AI load draws ~7.5 kW, 1.35 x its 5.6 kW of GPU TDP."""
+    Default (assumption: a DGX H100 at typical AI load draws ~7.5 kW, 1.35 x its 5.6 kW of GPU TDP)."""
     accelerators_per_rack: int = Field(32, ge=1, le=256)
     """Accelerators in one rack; with the peak power per chip it gives the rack density the cooling
-    technology must remove (``max_rack_kw``). Default (assumption): four 8-GPU servers per rack, the DGX
-    SuperPOD H100 rack layout."""
+    technology must remove (``max_rack_kw``). Default (assumption: four 8-GPU servers per rack, the DGX
+    SuperPOD H100 rack layout)."""
     server_capex_overhead_share: float = Field(0.4, ge=0, le=3)
-    """Server, networking and storage capex per USD of accelerator price [-]."""
+    """Server, networking and storage capex per USD of accelerator price [-].
+    Default (assumption: host servers, NICs, switches and storage add ~40% to accelerator spend, as in public
+    AI-cluster TCO breakdowns)."""
     lifetime_years: float | None = Field(None, gt=0)
     """Depreciation life of accelerators and servers [years]; None = each chip's catalog lifetime."""
     maintenance_share_per_year: float = Field(0.03, ge=0, le=1)
-    """Yearly maintenance and support as a share of hardware capex [1/year]."""
+    """Yearly maintenance and support as a share of hardware capex [1/year].
+    Default (assumption: support contracts ~3% of hardware capex a year)."""
     price_usd: dict[str, float] = Field(default_factory=dict)
     """Chip prices replacing the catalog's (a vendor quote, or a price for a chip the catalog has none for)
     [USD per chip], by catalog id."""
@@ -188,34 +207,40 @@ class SiteSourcesConfig(StrictModel):
     cloud_metros: bool = False
     """Add one candidate site per public-cloud metro in the country (data/cloud_regions)."""
     substations: int = Field(0, ge=0, le=500)
-    """Add this many grid substations as candidate sites, spread over the country (nodal grids only)."""
+    """Add this many grid substations as candidate sites, spread over the country (nodal grids only).
+    Default (assumption: 0, no generated substation sites unless asked)."""
     min_voltage_kv: float = Field(275.0, gt=0)
-    """Substation candidates are buses at or above this voltage [kV]."""
+    """Substation candidates are buses at or above this voltage [kV].
+    Default (assumption: the 275 and 400 kV supergrid, where hundreds of MW can connect)."""
     max_grid_mw: float = Field(300.0, gt=0)
-    """Connection limit of the generated candidate sites [MW]."""
+    """Connection limit of the generated candidate sites [MW].
+    Default (assumption: a 300 MW campus, a large hyperscale connection request)."""
 
 
 class CostsConfig(StrictModel):
     discount_rate: float = Field(0.08, ge=0, le=1)
-    """Real discount rate used to annualise capex [1/year]."""
+    """Real discount rate used to annualise capex [1/year].
+    Default (assumption: a real cost of capital for infrastructure in the usual 6-10% range)."""
     energy_usd_per_mwh: float = Field(gt=0)
     """Default delivered electricity price for data centres [USD/MWh]."""
     building_capex_usd_per_mw: float = Field(ge=0)
     """Data-centre shell, power and cooling plant per MW of IT load [USD/MW]."""
     building_lifetime_years: float = Field(20.0, gt=0)
-    """Depreciation life of buildings and plant [years]."""
+    """Depreciation life of buildings and plant [years].
+    Default (assumption: the life of mechanical and electrical plant)."""
     grid_connection_capex_usd_per_mw: float = Field(ge=0)
     """Grid connection (substation, lines) per MW of connection [USD/MW]."""
     site_fixed_cost_usd_per_year: float = Field(ge=0)
     """Fixed yearly cost of operating an opened site (land, security, staff) [USD/year]."""
     latency_cost_usd_per_mtok_per_ms: float = Field(0.0, ge=0)
     """Quality cost of distance: USD per million tokens served per ms of round trip [USD/Mtok/ms]; prefers
-    nearby sites among otherwise equal ones."""
+    nearby sites among otherwise equal ones.
+    Default (assumption: 0, distance is not priced unless a scenario prices it)."""
     unmet_penalty_usd_per_mtok: float = Field(gt=0)
     """Value of demand left unserved [USD per million tokens]; makes unmet demand explicit, never free."""
     carbon_price_usd_per_t: float = Field(0.0, ge=0)
     """Price on the CO2 of the electricity the sites use [USD per tonne CO2]; 0 = not priced (the default:
-    a plan prices carbon only when the scenario says so)."""
+    a plan prices carbon only when the scenario says so). Default (assumption: 0, carbon is reported and not priced)."""
     capital_budget_usd: float | None = Field(None, gt=0)
     """Most upfront capital the plan may spend on chips, servers, buildings, cooling plant and grid
     connections [USD]; None = no budget."""
@@ -233,9 +258,11 @@ class GridConfig(StrictModel):
     zone_headroom_mw: dict[str, float] = Field(default_factory=dict)
     """New load each zone's own generation can host [MW], by zone (GB nodal: one zone 'GB')."""
     base_loading_share: float = Field(0.6, ge=0, lt=1)
-    """Nodal: share of each line's rating already used by existing flows; the rest is headroom [-]."""
+    """Nodal: share of each line's rating already used by existing flows; the rest is headroom [-].
+    Default (assumption: lines carry ~60% of their rating before the new load, a typical planning-study loading)."""
     transfer_available_share: float = Field(0.1, ge=0, le=1)
-    """Zonal: share of inter-zone transfer capacity available to carry new load [-]."""
+    """Zonal: share of inter-zone transfer capacity available to carry new load [-].
+    Default (assumption: a tenth of the inter-zone transfer capacity is free for new load)."""
     @field_validator("network")
     @classmethod
     def _known_network(cls, value: str) -> str:
@@ -257,11 +284,13 @@ class PolicyConfig(StrictModel):
     rules: str | None = None
     """Export-control rule pack (data/policy); None = the pack in force on the policy date."""
     tpp_cap_share: float = Field(1.0, ge=0)
-    """Share of the pack's national TPP cap this plan may use [-] (0 = no capped chips; 1 = the whole cap)."""
+    """Share of the pack's national TPP cap this plan may use [-] (0 = no capped chips; 1 = the whole cap).
+    Default (assumption: 1, the plan may use the whole national cap)."""
     tpp_cap: float | None = Field(None, ge=0)
     """Explicit national TPP cap on controlled chips [TPP], replacing the pack's (what-if studies)."""
     min_uncontrolled_share: float = Field(0.0, ge=0, le=1)
-    """Sovereignty floor: minimum share of serving capacity on chips outside US export control [-]."""
+    """Sovereignty floor: minimum share of serving capacity on chips outside US export control [-].
+    Default (assumption: 0, no sovereignty floor unless the scenario sets one)."""
     supply_limits: dict[str, int] = Field(default_factory=dict)
     """Most chips of each type the country can obtain (allocations) [chips], by catalog id."""
 
@@ -301,9 +330,11 @@ class EfficiencyConfig(LeversConfig):
 
 class SolverConfig(StrictModel):
     time_limit_s: float = Field(300.0, gt=0)
-    """Wall-clock limit of the MIP solve [s]; the incumbent is returned with its gap when reached."""
+    """Wall-clock limit of the MIP solve [s]; the incumbent is returned with its gap when reached.
+    Default (assumption: five minutes, well beyond what the reference scenarios need on 2 cores)."""
     mip_gap: float = Field(1e-3, ge=0, le=1)
-    """Relative optimality gap at which the solve stops [-]."""
+    """Relative optimality gap at which the solve stops [-].
+    Default (assumption: 0.1% of the yearly cost is below the precision of the cost data)."""
 
 
 class Scenario(StrictModel):
