@@ -22,6 +22,7 @@ from planner.catalog.policy import ChipStatus, PolicyResolution, resolve_policy
 from planner.chips import average_kw_per_chip, peak_kw_per_chip, purchasable_chips, site_throughput, with_price_overrides
 from planner.cooling import load_cooling_technologies, site_cooling_options
 from planner.demand import forecast, training_demand
+from planner.demand.load_duration import tokens_lost_share
 from planner.economics import EconomicsRates, assess
 from planner.errors import InfeasibleError, Problem, ScenarioError, SolveError
 from planner.explain import ExplainOptions, explain
@@ -346,6 +347,9 @@ def _finish(model, outcome, reduction: Reduction, prepared: Prepared, options: S
                              reduction, prepared.inputs)
         result = replace(result, regions=prepared.inputs.regions.rename_axis("region").reset_index()[
             ["region", "population", "lat", "lon"]])
+        if result.has_solution:
+            result.metadata["tokens_lost_share"] = tokens_lost_share(result.unmet,
+                                                                     prepared.inputs.unmet_peak_to_mean_ratio)
     with timer.stage("verify"):
         reference = reference_for(prepared)
         verification = verify(result, reference)

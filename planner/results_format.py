@@ -79,7 +79,9 @@ def _site_lines(plan) -> list[tuple[str, str]]:
 
 def _demand_lines(plan) -> list[tuple[str, str]]:
     unmet_share = plan.unmet_tokens_per_s / plan.demand_tokens_per_s if plan.demand_tokens_per_s else math.nan
-    unmet = (f"{plan.unmet_tokens_per_s / 1e6:,.3f} M tokens/s ({_share(unmet_share)})"
+    lost = plan.metadata.get("tokens_lost_share")
+    lost_text = f" of the peak; {_share(lost)} of the year's tokens lost" if lost is not None else ""
+    unmet = (f"{plan.unmet_tokens_per_s / 1e6:,.3f} M tokens/s ({_share(unmet_share)}{lost_text})"
              if math.isfinite(unmet_share) else "n/a")
     return [("demand (peak)", f"{plan.demand_tokens_per_s / 1e6:,.2f} M tokens/s"), ("unmet demand", unmet)]
 

@@ -17,10 +17,14 @@ loses exactly u. The MIP prices unmet peak demand on the chords of this curve be
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from planner.demand.diurnal import daily_shape
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SAMPLES = 4096  # points of the day at which the shape is sampled (21 s apart)
 GRID = 1000  # the breakpoints are multiples of 1 / GRID of the peak
@@ -94,3 +98,18 @@ def marginal_lost_share(unmet_share: float, ratio: float) -> float:
     j = min(int(np.searchsorted(points, u, side="right")) - 1, len(segments) - 1)
     chord = float(lost_share(points[j], ratio)) + segments[j][1] * (u - points[j])
     return chord + segments[j][1] * (1.0 - u)
+
+
+def tokens_lost_share(unmet: pd.DataFrame, ratios: pd.Series | None) -> float:
+    """Share of the year's generated tokens that the plan's unserved peaks lose, over every region and class:
+    ``unmet`` has columns service_class, demand_tokens_per_s (peak), unmet_tokens_per_s [-]."""
+    if unmet.empty:
+        return 0.0
+    ratio = (unmet["service_class"].map(ratios).fillna(1.0) if ratios is not None
+             else unmet["service_class"].map(lambda _: 1.0)).to_numpy(dtype=float)
+    demand = unmet["demand_tokens_per_s"].to_numpy(dtype=float)
+    share = np.divide(unmet["unmet_tokens_per_s"].to_numpy(dtype=float), demand, out=np.zeros_like(demand),
+                      where=demand > 0)
+    yearly = demand / ratio  # tokens a year in proportion to the mean load
+    lost = np.array([float(lost_share(u, r)) for u, r in zip(share, ratio)])
+    return float((yearly * lost).sum() / yearly.sum()) if yearly.sum() > 0 else 0.0

@@ -7,7 +7,7 @@ import pytest
 
 from planner.demand.diurnal import concentration
 from planner.demand.load_duration import (CHORD_ABS_TOL, CHORD_REL_TOL, lost_share, marginal_lost_share,
-                                          unmet_breakpoints, unmet_segments)
+                                          tokens_lost_share, unmet_breakpoints, unmet_segments)
 
 pytestmark = pytest.mark.unit
 
@@ -61,3 +61,17 @@ def test_marginal_share_is_the_derivative_of_the_tokens_lost_in_the_demand(u):
     capacity, step = demand * (1 - u), 1e-3 * demand
     lost = [d * float(lost_share(1 - capacity / d, ratio)) for d in (demand, demand + step)]
     assert marginal_lost_share(u, ratio) == pytest.approx((lost[1] - lost[0]) / step, rel=0.03, abs=2e-3)
+
+
+def test_tokens_lost_share_weighs_each_row_by_its_yearly_tokens():
+    """Batch (flat) 1,000 tokens/s peak with 500 unserved loses 500 of its 1,000 mean; chat (busy hour 2.5 x
+    the mean) 2,500 peak = 1,000 mean with a tenth of the peak unserved loses 2.12% of its 1,000: 521.2 of
+    2,000 tokens/s on average, 26.1%."""
+    import pandas as pd
+
+    unmet = pd.DataFrame({"service_class": ["batch", "chat"], "demand_tokens_per_s": [1000.0, 2500.0],
+                          "unmet_tokens_per_s": [500.0, 250.0]})
+    share = tokens_lost_share(unmet, pd.Series({"batch": 1.0, "chat": 2.5}))
+    assert share == pytest.approx((500 + 1000 * float(lost_share(0.1, 2.5))) / 2000)
+    assert share == pytest.approx(0.2606, abs=5e-4)
+    assert tokens_lost_share(unmet.iloc[:0], None) == 0.0
