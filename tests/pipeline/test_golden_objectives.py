@@ -55,3 +55,16 @@ def test_chip_mix_within_bands(solved):
     assert set(chips.index) <= golden["allowed"]
     assert chips.sum() == pytest.approx(golden["chips"], rel=0.10)
     assert chips[list(golden["main_chips"] & set(chips.index))].sum() >= 0.95 * chips.sum()
+
+
+def test_every_open_site_connection_covers_its_peak_draw(solved):
+    """Peak facility draw of every open site (its halls' peak IT x PUE) fits within its grid connection."""
+    _, plan = solved
+    halls = plan.cooling_halls
+    peak_mw = halls.groupby("site")["facility_peak_mw"].sum()
+    opened = plan.sites[plan.sites["is_open"]]
+    assert len(opened) > 1
+    for site, row in opened.iterrows():
+        assert peak_mw.get(site, 0.0) > 0
+        assert peak_mw[site] <= row["grid_mw"] * (1 + 1e-6) + 1e-6, site
+        assert row["grid_mw"] <= row["max_grid_mw"] * (1 + 1e-6) + 1e-6, site
