@@ -40,7 +40,7 @@ costs:
   building_capex_usd_per_mw: 10000000
   grid_connection_capex_usd_per_mw: 500000
   site_fixed_cost_usd_per_year: 1000000
-  unmet_penalty_usd_per_mtok: 10
+  unmet_penalty_usd_per_mtok: 300  # high: even the top of the busy hour is served, so integer chips leave spare room
   latency_cost_usd_per_mtok_per_ms: 0.0005
 grid: {network: india_zonal, zone_headroom_mw: {NR: 1800, WR: 1500, SR: 1400, ER: 600, NER: 80}, max_site_mw: 800}
 """
