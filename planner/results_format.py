@@ -219,8 +219,7 @@ def _binding_section(plan) -> Section | None:
 
 
 SECTIONS: list[Callable] = [_sites_section, _halls_section, _chips_section, _costs_section, _economics_section,
-                            _unmet_reasons_section,
-                            _binding_section]
+                            _unmet_reasons_section, _binding_section]
 
 
 def summary_sections(plan) -> list[Section]:
