@@ -1,6 +1,7 @@
 """The siting report: one self-contained HTML document (inline CSS, charts and map as inline PNG) that an
 analyst can hand on, built from a plan (a ``Plan`` or a plan folder written by ``planner solve``).
 
+``write_study_report(study_dir, path)`` writes the comparison report of a study folder (``planner sweep``).
 ``build_report(plan)`` returns the content and rendered HTML; ``write_report(plan, path)`` writes it
 atomically, and with ``pdf=True`` also a PDF through WeasyPrint (the ``pdf`` extra). Matplotlib and Jinja2
 are the ``report`` extra; they are imported only when a report is built.
@@ -84,4 +85,24 @@ def write_report(plan, out: str | Path, pdf: bool = False, source=None) -> Path:
     return out
 
 
-__all__ = ["PDF_PACKAGE", "ReportDependencyError", "build_report", "capture_scenario", "html_to_pdf", "write_report"]
+def write_study_report(directory: str | Path, out: str | Path, pdf: bool = False) -> Path:
+    """Write the comparison report of the study folder ``directory`` (``planner sweep --out``) to ``out``;
+    with ``pdf`` also ``out`` with the suffix .pdf. Returns the HTML path."""
+    if pdf:
+        _weasyprint()
+    try:
+        from planner.report.study import build_study_report
+    except ImportError as error:
+        raise ReportDependencyError(f"the report needs jinja2 and matplotlib ({error.name} is missing): "
+                                    "pip install 'planner[report]'") from error
+    out = Path(out)
+    html = build_study_report(directory, out)
+    pdf_bytes = html_to_pdf(html) if pdf else None
+    _atomic_write(out, html.encode("utf-8"))
+    if pdf_bytes is not None:
+        _atomic_write(out.with_suffix(".pdf"), pdf_bytes)
+    return out
+
+
+__all__ = ["PDF_PACKAGE", "ReportDependencyError", "build_report", "capture_scenario", "html_to_pdf", "write_report",
+           "write_study_report"]

@@ -240,13 +240,18 @@ def build_report(plan, source: ScenarioSource | None = None, *, generated: dt.da
     return report
 
 
-def render_html(report: Report) -> str:
+def template_environment():
+    """The report templates, escaping every value (names may hold HTML characters)."""
     try:
         import jinja2
     except ImportError as error:  # pragma: no cover - depends on the installation
         raise ImportError("the report needs jinja2 and matplotlib: pip install 'planner[report]'") from error
-    environment = jinja2.Environment(loader=jinja2.PackageLoader("planner.report", "templates"),
-                                     autoescape=True, undefined=jinja2.StrictUndefined,
-                                     trim_blocks=True, lstrip_blocks=True)
+    return jinja2.Environment(loader=jinja2.PackageLoader("planner.report", "templates"),
+                              autoescape=True, undefined=jinja2.StrictUndefined,
+                              trim_blocks=True, lstrip_blocks=True)
+
+
+def render_html(report: Report) -> str:
+    environment = template_environment()
     css = environment.loader.get_source(environment, "report.css")[0]
     return environment.get_template("report.html.j2").render(css=css, images=report.images, **report.context)

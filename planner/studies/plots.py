@@ -44,6 +44,7 @@ def plot_outcomes(table: pd.DataFrame, parameter: str, outputs: Sequence[str] = 
                     label=None if by is None else f"{by} = {value}")
         ax.set_xlabel(parameter)
         ax.set_ylabel(_label(output))
+        ax.ticklabel_format(axis="y", useOffset=False)
         if by is not None:
             ax.legend(fontsize="small")
     return figure
@@ -69,6 +70,24 @@ def plot_pareto(table: pd.DataFrame, objectives: Mapping[str, str], label: str |
     return figure
 
 
+SAME_RTOL = 1e-5
+"""Values closer than this (relative) are one value in a histogram: runs whose outcome the draws do not move
+differ only by solver rounding."""
+
+
+def _histogram_range(values: pd.Series) -> tuple[int, tuple[float, float] | None]:
+    """Bins (5 to 30 by the number of runs) and range; one bar 1% wide where the values agree to rounding,
+    which finer bins cannot split."""
+    if not len(values):
+        return 1, None
+    low, high = float(values.min()), float(values.max())
+    scale = max(abs(low), abs(high))
+    if high - low <= SAME_RTOL * scale:
+        half = max(0.005 * scale, 1e-9)
+        return 1, (low - half, high + half)
+    return max(5, min(30, len(values) // 2)), None
+
+
 def plot_distributions(table: pd.DataFrame, outputs: Sequence[str] = MC_OUTPUTS,
                        q: Sequence[float] = DEFAULT_PERCENTILES):
     """Histogram of each output over the finished runs, with its percentiles ``q`` marked."""
@@ -78,7 +97,9 @@ def plot_distributions(table: pd.DataFrame, outputs: Sequence[str] = MC_OUTPUTS,
     for ax, output in zip(axes, outputs):
         factor, _ = _scale(output)
         values = rows[output].dropna() / factor
-        ax.hist(values, bins=max(5, min(30, len(values) // 2)), color="C0", alpha=0.7)
+        bins, span = _histogram_range(values)
+        ax.hist(values, bins=bins, range=span, color="C0", alpha=0.7)
+        ax.ticklabel_format(axis="x", useOffset=False)
         for p, level in zip(q, values.quantile([p / 100 for p in q])):
             ax.axvline(level, color="C3" if p == 50 else "0.3", linestyle="-" if p == 50 else ":", linewidth=1)
             ax.annotate(f"p{p:g}", (level, 1), xycoords=("data", "axes fraction"), rotation=90, va="top",

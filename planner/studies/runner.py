@@ -31,7 +31,11 @@ log = logging.getLogger(__name__)
 # Dask's own INFO chatter (workers starting and closing) is kept out of the progress display.
 WORKER_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
               "DASK_LOGGING__DISTRIBUTED": "warning"}
+# One task per worker thread at a time: the next run goes to whichever worker frees first, so the last runs
+# are not left queued behind a busy worker while another one idles (runs last seconds to minutes).
+LOCAL_SCHEDULER_CONFIG = {"distributed.scheduler.worker-saturation": 1.0}
 POLL_S = 0.5
+NOT_IN_MANIFEST = ("key", "outputs")  # a run's outputs stay in its run.json; the results table holds them all
 
 
 @dataclass(frozen=True)
@@ -87,9 +91,12 @@ def dask_client(workers: int | None = None, scheduler: str | None = None) -> Ite
         with Client(scheduler) as client:
             yield client
         return
+    import dask
+
     n_workers = workers or available_cores()
-    with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=":0",
-                      env=WORKER_ENV) as cluster, Client(cluster) as client:
+    with dask.config.set(LOCAL_SCHEDULER_CONFIG), \
+            LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=":0",
+                         env=WORKER_ENV) as cluster, Client(cluster) as client:
         yield client
 
 
@@ -110,7 +117,7 @@ class _Session:
             entry = {"scenario_hash": run.scenario_hash, "points": list(run.points),
                      "attempts": previous.get(run.key, {}).get("attempts", 0)}
             if run.key in finished:
-                entry.update({k: v for k, v in finished[run.key].items() if k != "key"}, resumed=True)
+                entry.update({k: v for k, v in finished[run.key].items() if k not in NOT_IN_MANIFEST}, resumed=True)
             else:
                 entry.update(state=str(RunState.PENDING), message="")
             self.runs[run.key] = entry
@@ -123,7 +130,8 @@ class _Session:
 
     def record(self, key: str, record: dict) -> None:
         entry = self.runs[key]
-        entry.update({k: v for k, v in record.items() if k != "key"}, resumed=False, attempts=entry["attempts"] + 1)
+        entry.update({k: v for k, v in record.items() if k not in NOT_IN_MANIFEST}, resumed=False,
+                     attempts=entry["attempts"] + 1)
         if RunState(entry["state"]).is_finished:
             self.finished_now += 1
         if entry["state"] != str(RunState.OPTIMAL):
@@ -167,7 +175,10 @@ class _Session:
 
 
 def _check_outputs(session: _Session, key: str) -> None:
-    """Collect the outputs of the first finished run, so an unknown output stops the study at once."""
+    """Collect the outputs of the first finished run, so an unknown output stops the study at once (the
+    worker collected them already unless one is unknown)."""
+    if session.runs[key].get("output_names") == list(session.design.study.outputs):
+        return
     plan, chips = session.store.read_plan(key)
     collect(plan, chips, session.design.study.outputs, session.design.source)
 
@@ -177,12 +188,12 @@ def _lost(error: BaseException) -> dict:
             "finished": _now()}
 
 
-def _saved(session: _Session, key: str, output: RunOutput, scenario_json: dict) -> dict:
+def _saved(session: _Session, key: str, output: RunOutput) -> dict:
     """Write a finished run's folder; its record, or a failure record if the folder could not be written."""
-    if output.plan is None:
+    if not output.has_plan:
         return output.record
     try:
-        write_run_dir(session.store.runs_dir, key, output.plan, output.chips, scenario_json, output.record)
+        write_run_dir(session.store.runs_dir, key, output.files, output.record)
     except OSError as error:
         return {**output.record, "state": str(RunState.FAILED), "message": f"result not written: {error}"}
     return output.record
@@ -191,11 +202,15 @@ def _saved(session: _Session, key: str, output: RunOutput, scenario_json: dict) 
 def _execute(client, session: _Session) -> None:
     from distributed import as_completed
 
+    from planner.studies.warm import WarmUp
+
     pending = session.pending()
     scenarios = {run.key: run.scenario.model_dump(mode="json") for run in pending}
+    client.register_plugin(WarmUp(scenarios[pending[0].key]))
+    outputs, source = list(session.design.study.outputs), session.design.source
     futures = {}
     for run in pending:
-        future = client.submit(solve_run, scenarios[run.key], run.scenario_hash, run.key,
+        future = client.submit(solve_run, scenarios[run.key], run.scenario_hash, run.key, outputs, source,
                                key=f"planner-run-{run.key}-{time.time_ns()}", pure=False)
         futures[future] = run.key
     outputs_checked = any(RunState(entry["state"]).is_finished for entry in session.runs.values())
@@ -206,7 +221,7 @@ def _execute(client, session: _Session) -> None:
             for future in batch:
                 key = futures[future]
                 try:
-                    record = _saved(session, key, future.result(), scenarios[key])
+                    record = _saved(session, key, future.result())
                 except Exception as error:  # noqa: BLE001 - a dead worker is recorded, not raised
                     record = _lost(error)
                 future.release()
@@ -227,9 +242,14 @@ def _execute(client, session: _Session) -> None:
 
 
 def _running(client, futures: dict) -> set[str]:
-    """Run keys of our tasks that a worker is processing now."""
+    """Run keys of our tasks that a worker is processing now (at most one per worker thread: a worker may
+    hold the next task queued behind the one it runs)."""
     ours = {future.key: key for future, key in futures.items() if not future.done()}
-    return {ours[task] for tasks in client.processing().values() for task in tasks if task in ours}
+    threads = {address: info.get("nthreads", 1) for address, info in client.scheduler_info()["workers"].items()}
+    running: set[str] = set()
+    for address, tasks in client.processing().items():
+        running.update([ours[task] for task in tasks if task in ours][:threads.get(address, 1)])
+    return running
 
 
 def _check_outputs_of_resumed(session: _Session) -> None:
@@ -245,23 +265,25 @@ def run_study(design: Design, out_dir: str | Path, workers: int | None = None, s
 
     ``client``: an existing ``distributed.Client``; otherwise one is made from ``scheduler`` (an address) or a
     new LocalCluster of ``workers`` processes. Failed and lost runs are recorded and retried on the next
-    call; finished ones are kept."""
+    call; finished ones are kept. A second call writing the same folder at the same time raises a
+    ``StudyError`` (the folder's lock)."""
     store = StudyStore(out_dir)
-    store.open()
-    session = _Session(design, store, progress)
-    _check_outputs_of_resumed(session)
-    session.save()
-    session.notify()
-    try:
-        if session.pending() and client is not None:
-            _execute(client, session)
-        elif session.pending():
-            with dask_client(workers, scheduler) as own:
-                _execute(own, session)
-    finally:
+    with store.locked():
+        store.open()
+        session = _Session(design, store, progress)
+        _check_outputs_of_resumed(session)
         session.save()
-    session.notify()
-    table = results_table(store, session.manifest())
-    write_results(store, table)
+        session.notify()
+        try:
+            if session.pending() and client is not None:
+                _execute(client, session)
+            elif session.pending():
+                with dask_client(workers, scheduler) as own:
+                    _execute(own, session)
+        finally:
+            session.save()
+        session.notify()
+        table = results_table(store, session.manifest())
+        write_results(store, table)
     return StudyOutcome(directory=store.directory, table=table, progress=session.counts())
 

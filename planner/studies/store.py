@@ -5,6 +5,7 @@ OUT/
   manifest.json        every point and run: parameters, hash, state, message, timings (rewritten atomically)
   results.parquet      the tidy results table (one row per point)
   runs/<hash16>/       plan.json and its tables, chips.csv, scenario.json, run.json — appears complete or not at all
+  .lock                held (an OS file lock) by the sweep writing the folder; a second one is refused
 ```
 
 A run's folder is staged under ``runs/.staging-*`` and renamed into place in one step, so a study killed at
@@ -13,15 +14,20 @@ any moment leaves finished runs complete and nothing half-written; a re-run find
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
+import socket
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 
 import pandas as pd
 
+from planner.errors import Problem, StudyError
 from planner.results import Plan
 
 MANIFEST = "manifest.json"
@@ -29,6 +35,7 @@ RESULTS = "results.parquet"
 RUNS = "runs"
 RUN_RECORD = "run.json"
 STAGING_PREFIX = ".staging-"
+LOCK = ".lock"
 
 
 class RunState(StrEnum):
@@ -48,6 +55,13 @@ class RunState(StrEnum):
         return self in {RunState.OPTIMAL, RunState.TIME_LIMIT, RunState.NO_SOLUTION}
 
 
+def _readable(temporary: str) -> None:
+    """Give a file from ``mkstemp`` (private to its owner) the permissions a plain new file would get."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(temporary, 0o666 & ~umask)
+
+
 def write_json_atomic(path: Path, document: object) -> None:
     """Write JSON to a temporary file beside ``path`` and rename it over ``path`` in one step."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -58,6 +72,7 @@ def write_json_atomic(path: Path, document: object) -> None:
             stream.write("\n")
             stream.flush()
             os.fsync(stream.fileno())
+        _readable(temporary)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -69,24 +84,24 @@ def write_parquet_atomic(table: pd.DataFrame, path: Path) -> None:
     os.close(handle)
     try:
         table.to_parquet(temporary, index=False)
+        _readable(temporary)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
 
 
-def write_run_dir(runs_dir: Path, key: str, plan: Plan, chips: pd.DataFrame, scenario: dict, record: dict) -> Path:
-    """The run's folder, staged and renamed into place; ``run.json`` is written last inside the stage."""
+def write_run_dir(runs_dir: Path, key: str, files: dict[str, bytes], record: dict) -> Path:
+    """The run's folder from its files (name -> bytes, rendered by the worker), staged and renamed into
+    place; ``run.json`` is written last inside the stage."""
     runs_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{key}-", dir=runs_dir))
     target = runs_dir / key
     try:
-        plan.to_dir(staging / "plan")
-        for item in (staging / "plan").iterdir():
-            os.replace(item, staging / item.name)
-        (staging / "plan").rmdir()
-        chips.reset_index().to_csv(staging / "chips.csv", index=False)
-        (staging / "scenario.json").write_text(json.dumps(scenario, indent=1, sort_keys=True) + "\n")
+        for name, data in files.items():
+            if Path(name).name != name or name == RUN_RECORD:
+                raise ValueError(f"not a run file name: {name!r}")
+            (staging / name).write_bytes(data)
         write_json_atomic(staging / RUN_RECORD, record)
         _move_into_place(staging, target)
     except BaseException:
@@ -108,6 +123,26 @@ def _move_into_place(staging: Path, target: Path) -> None:
         shutil.rmtree(staging, ignore_errors=True)
 
 
+def _try_lock(handle) -> bool:
+    """Take an exclusive, non-blocking OS lock on the open file; False when another process holds it. The
+    lock goes with the process: a killed sweep leaves none behind."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        import msvcrt
+
+        try:
+            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
 class StudyStore:
     """Reads and writes one study's output folder."""
 
@@ -125,6 +160,29 @@ class StudyStore:
 
     def run_dir(self, key: str) -> Path:
         return self.runs_dir / key
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the folder's lock while a sweep writes it; a ``StudyError`` naming the holder when another
+        sweep (this machine or one sharing the folder) is writing it now."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        path = self.directory / LOCK
+        with open(path, "a+", encoding="utf-8") as handle:
+            if not _try_lock(handle):
+                handle.seek(0)
+                holder = handle.read().strip() or "another process"
+                raise StudyError([Problem(str(self.directory), "", "another sweep is writing this study folder "
+                                          f"({holder}); wait for it to finish or give another --out")])
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"pid {os.getpid()} on {socket.gethostname()} since "
+                         f"{dt.datetime.now(dt.timezone.utc).isoformat(timespec='seconds')}\n")
+            handle.flush()
+            try:
+                yield
+            finally:
+                handle.seek(0)
+                handle.truncate()
 
     def open(self) -> None:
         """Create the folder and drop stages left by a run that was killed while writing."""

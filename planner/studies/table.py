@@ -15,6 +15,16 @@ TIMING_COLUMNS = ("wall_s", "solve_s", "worker", "started", "finished")
 """Columns that differ between executions of the same study (how long, where, when)."""
 
 
+def _outputs(store: StudyStore, key: str, entry: dict, manifest: dict) -> dict:
+    """A finished run's outputs: those its worker collected (in its run.json) when the study still asks for
+    the same ones, else collected again from its folder."""
+    names = list(manifest["outputs"])
+    if entry.get("output_names") == names and isinstance(entry.get("outputs"), dict):
+        return entry["outputs"]
+    plan, chips = store.read_plan(key)
+    return collect(plan, chips, names, manifest.get("source", "study"))
+
+
 def results_table(store: StudyStore, manifest: dict) -> pd.DataFrame:
     """One row per point: ``point``, ``draw`` (Monte Carlo studies), the parameters, ``scenario_hash``,
     ``state``, ``message``, the outputs (NaN where the run did not finish) and the timing columns. A run's
@@ -27,8 +37,7 @@ def results_table(store: StudyStore, manifest: dict) -> pd.DataFrame:
         entry = on_disk.get(key) or manifest["runs"][key]
         state = RunState(entry["state"])
         if state.is_finished and key not in outputs_by_key:
-            plan, chips = store.read_plan(key)
-            outputs_by_key[key] = collect(plan, chips, manifest["outputs"], manifest.get("source", "study"))
+            outputs_by_key[key] = _outputs(store, key, entry, manifest)
         row = {"point": point["point"]}
         if manifest.get("monte_carlo"):
             row["draw"] = point["draw"]

@@ -1,28 +1,43 @@
 """What a Dask worker does with one run: solve its scenario through the pipeline.
 
-The plan goes back to the client, which writes the run's folder: workers need no file system shared with
-the client, so a study runs unchanged on a LocalCluster or on a cluster elsewhere. The function never
-raises for a failing scenario: the error becomes the run's record (state ``failed``, with its message and
-the end of its traceback), so one bad scenario never stops a study.
+The worker renders the run's folder (plan.json and its tables, chips.csv, scenario.json) as bytes and
+collects the study's outputs into the run's record; the client only writes those files into place. Workers
+need no file system shared with the client, so a study runs unchanged on a LocalCluster or on a cluster
+elsewhere, and the client's share of the work stays small enough not to slow the workers beside it.
+The function never raises for a failing scenario: the error becomes the run's record (state ``failed``,
+with its message and the end of its traceback), so one bad scenario never stops a study.
+
+``warm_up`` runs on every worker as it starts (``planner.studies.warm``): it imports the solve path and
+prepares one scenario of the study, so the data every run reads (catalog, cities, model cards) is loaded
+once per worker and not inside its first run.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import logging
 import os
 import socket
+import tempfile
 import time
 import traceback
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
+from planner.errors import PlannerError
 from planner.pipeline import prepare, solve_prepared
 from planner.results import Plan
 from planner.scenario.load import scenario_hash
 from planner.scenario.schema import Scenario
 from planner.solve import Termination
+from planner.studies.outputs import collect
 from planner.studies.store import RunState
+
+log = logging.getLogger(__name__)
 
 TRACEBACK_LINES = 12
 
@@ -49,15 +64,39 @@ def _message(plan: Plan) -> str:
 
 @dataclass(frozen=True)
 class RunOutput:
-    """A run's record (its ``run.json``) and, when it did not fail, its plan and the chips it could buy."""
+    """A run's record (its ``run.json``, with the collected ``outputs`` when they could be) and, when it did
+    not fail, the files of its folder (name -> bytes)."""
 
     record: dict
-    plan: Plan | None = None
-    chips: pd.DataFrame | None = None
+    files: dict[str, bytes] = field(default_factory=dict)
+
+    @property
+    def has_plan(self) -> bool:
+        return bool(self.files)
 
 
-def solve_run(scenario_json: dict, expected_hash: str, key: str) -> RunOutput:
-    """Solve one scenario through the pipeline (``prepare`` and ``solve_prepared``)."""
+def plan_files(plan: Plan, chips: pd.DataFrame, scenario_json: dict) -> dict[str, bytes]:
+    """The run folder's files as bytes: ``Plan.to_dir``'s files, the purchasable chips and the scenario."""
+    with tempfile.TemporaryDirectory(prefix="planner-run-") as scratch:
+        folder = plan.to_dir(Path(scratch) / "plan")
+        files = {path.name: path.read_bytes() for path in sorted(folder.iterdir()) if path.is_file()}
+    files["chips.csv"] = chips.reset_index().to_csv(index=False).encode("utf-8")
+    files["scenario.json"] = (json.dumps(scenario_json, indent=1, sort_keys=True) + "\n").encode("utf-8")
+    return files
+
+
+def _outputs(plan: Plan, chips: pd.DataFrame, names: Sequence[str], source: str) -> dict:
+    """The study's outputs of this plan, or nothing where one is unknown (the client reports that, once)."""
+    try:
+        return {"output_names": list(names), "outputs": collect(plan, chips, names, source)}
+    except PlannerError:
+        return {}
+
+
+def solve_run(scenario_json: dict, expected_hash: str, key: str, outputs: Sequence[str] = (),
+              source: str = "study") -> RunOutput:
+    """Solve one scenario through the pipeline (``prepare`` and ``solve_prepared``); render its folder and
+    collect ``outputs`` (names of the study file's ``outputs``, ``source`` its path for messages)."""
     started, clock = _now(), time.perf_counter()
     record = {"scenario_hash": expected_hash, "key": key, "started": started,
               "worker": f"{socket.gethostname()}:{os.getpid()}"}
@@ -68,13 +107,36 @@ def solve_run(scenario_json: dict, expected_hash: str, key: str) -> RunOutput:
         prepared = prepare(scenario)
         plan = solve_prepared(prepared)
         state = state_of(plan)
-        record.update(state=str(state), message=_message(plan), objective_usd=plan.to_json_dict()["objective_usd"],
-                      gap=plan.to_json_dict()["gap"], solve_s=plan.timings_s.get("solve"),
+        document = plan.to_json_dict()
+        chips = prepared.inputs.chips
+        files = plan_files(plan, chips, scenario_json)
+        record.update(state=str(state), message=_message(plan), objective_usd=document["objective_usd"],
+                      gap=document["gap"], solve_s=plan.timings_s.get("solve"), **_outputs(plan, chips, outputs, source),
                       wall_s=round(time.perf_counter() - clock, 3), finished=_now())
-        return RunOutput(record, plan, prepared.inputs.chips)
+        return RunOutput(record, files)
     except Exception as error:  # noqa: BLE001 - every failure is recorded, none stops the study
         lines = traceback.format_exception(error)
         record.update(state=str(RunState.FAILED), message=f"{type(error).__name__}: {error}".strip(),
                       traceback="".join(lines)[-4000:].splitlines()[-TRACEBACK_LINES:],
                       wall_s=round(time.perf_counter() - clock, 3), finished=_now())
         return RunOutput(record)
+
+
+_warmed = False
+
+
+def warm_up(scenario_json: dict | None) -> float:
+    """Prepare one scenario, so the first run of this process does not load the shared data; seconds taken.
+    Once per process (a plugin registered again warms nothing twice). Best effort: a scenario that does not
+    prepare is left to its run to report."""
+    global _warmed
+    clock = time.perf_counter()  # the solve path itself is imported with this module (planner.pipeline)
+    if _warmed:
+        return 0.0
+    _warmed = True
+    if scenario_json is not None:
+        try:
+            prepare(Scenario.model_validate(scenario_json))
+        except Exception as error:  # noqa: BLE001 - the run itself records the error
+            log.debug("warm-up scenario did not prepare: %s", error)
+    return time.perf_counter() - clock

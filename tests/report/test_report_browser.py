@@ -58,3 +58,26 @@ def test_chromium_renders_the_report_offline(solved_dirs, tmp_path, name):
     for site in opened.index:
         assert site in dom
     assert "Appendix A. Scenario values" in dom and "Executive summary" in dom
+
+
+def test_chromium_renders_the_study_report_offline(study_dir, tmp_path):
+    from PIL import Image
+
+    from planner.studies import load
+
+    browser = _chromium()
+    page = (study_dir / "report.html").resolve().as_uri()
+    shot = tmp_path / "study.png"
+    result = _run(browser, "--window-size=1200,2400", f"--screenshot={shot}", page, profile=tmp_path / "p1")
+    assert shot.exists(), result.stderr[-2000:]
+    pixels = np.asarray(Image.open(shot).convert("L"), dtype=float)
+    assert (pixels < 200).mean() > 0.02, "page looks blank"
+    assert len(np.unique(pixels)) > 50
+
+    dom = _run(browser, "--dump-dom", page, profile=tmp_path / "p2").stdout
+    table = load(study_dir)
+    assert "Study report-study" in dom and "Pareto front" in dom and "p50" in dom
+    for cost in table.loc[table["state"] == "optimal", "objective_usd"]:
+        assert units.money(cost) in dom
+    assert "no cities of at least 100000000 people" in dom
+    assert "<script>alert" not in dom  # the description's HTML is text, not markup

@@ -93,3 +93,26 @@ def test_outputs_by_plan_json_key_and_an_unknown_one(two_workers):
         results_table(store, {**manifest, "outputs": ["objective_usd", "cost_usd_per_yr"]})
     assert [p.key_path for p in caught.value.problems] == ["outputs.1"]
     assert "chips_total" in str(caught.value) and "bound_usd" in str(caught.value)
+
+
+def test_outputs_collected_by_the_workers_match_their_folders(two_workers):
+    store = StudyStore(two_workers[1])
+    manifest = store.read_manifest()
+    recorded = results_table(store, manifest)
+    for record in (two_workers[1] / "runs").glob("*/run.json"):
+        assert json.loads(record.read_text())["output_names"] == manifest["outputs"]
+    # an output list in another order is collected again from the plan folders
+    reread = results_table(store, {**manifest, "outputs": list(reversed(manifest["outputs"]))})
+    pd.testing.assert_frame_equal(recorded, reread[recorded.columns], check_exact=False, rtol=1e-12)
+    assert "outputs" not in next(iter(manifest["runs"].values()))  # kept in run.json, not in the manifest
+
+
+def test_study_report_compares_the_runs(two_workers, tmp_path):
+    pytest.importorskip("jinja2", reason="the report extra is not installed")
+    from planner.report import write_study_report
+
+    html = write_study_report(two_workers[1], tmp_path / "study.html").read_text()
+    assert 'id="monte_carlo"' not in html  # no draws, no distributions
+    assert "Pareto front: yearly cost against service_classes.interactive.rtt_budget_ms" in html
+    assert 'id="outcomes"' in html and 'id="failures"' in html
+    assert html.count("plan.json") == 5
