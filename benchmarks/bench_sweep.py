@@ -16,7 +16,10 @@ HiGHS thread each); with N cores free the ideal is min(N, 2). The two result tab
 (timing columns aside). Where the 2-worker run loses time: ``busy_share`` is the summed run time over
 workers x wall (1.0: no worker ever idle, the client's own work and the last run's tail included), and
 ``mean_run_s`` the mean run time (longer with 2 workers than with 1: the workers contend for the cores with
-each other, the client and other jobs).
+each other, the client and other jobs). ``workers_cpu_s`` and ``client_cpu_s``: CPU seconds the workers and
+the client process (the LocalCluster's scheduler included) spent on the study; unlike wall times they hardly
+move with the machine's load, so they show whether 2 workers do more work than 1 and how much of it is the
+client's (serial) share.
 
 Warm start: the runs solved in order in one process, each either with the default siting start (LP, count
 relaxation, rounded counts) or with a warm start: the LP for the bound, then the yes/no choices (sites,
@@ -70,19 +73,32 @@ def _warm_up(client, design) -> None:
     client.register_plugin(WarmUp(design.runs[0].scenario.model_dump(mode="json")))
 
 
+def _cpu_s() -> float:
+    """CPU seconds of this process so far (all its threads), user and system."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def timed_study(design, out: Path, workers: int) -> dict:
     started = time.perf_counter()
     with dask_client(workers=workers) as client:
         client.wait_for_workers(workers)
         _warm_up(client, design)
         ready = time.perf_counter()
+        workers_before, client_before = client.run(_cpu_s), _cpu_s()
         outcome = run_study(design, out, client=client)
         wall_s = time.perf_counter() - ready
+        client_cpu_s = _cpu_s() - client_before
+        workers_after = client.run(_cpu_s)
+    workers_cpu_s = sum(workers_after[w] - workers_before.get(w, 0.0) for w in workers_after)
     table = outcome.table
     runs_s = float(table["wall_s"].sum())
     return {"workers": workers, "startup_s": round(ready - started, 2), "wall_s": round(wall_s, 2),
             "sum_run_wall_s": round(runs_s, 2), "mean_run_s": round(runs_s / len(table), 3),
-            "busy_share": round(runs_s / (workers * wall_s), 3), "done": outcome.progress.done,
+            "busy_share": round(runs_s / (workers * wall_s), 3), "workers_cpu_s": round(workers_cpu_s, 2),
+            "client_cpu_s": round(client_cpu_s, 2), "done": outcome.progress.done,
             "optimal": int((table["state"] == "optimal").sum())}
 
 
@@ -190,7 +206,8 @@ def main() -> None:
             r = s[key]
             print(f"  {r['workers']} worker(s): {r['wall_s']:.1f} s wall ({r['sum_run_wall_s']:.1f} s of runs, "
                   f"{r['mean_run_s']:.2f} s each, workers busy {r['busy_share']:.0%}; start-up with warm-up "
-                  f"{r['startup_s']:.1f} s), {r['optimal']}/{s['runs']} optimal")
+                  f"{r['startup_s']:.1f} s), {r['optimal']}/{s['runs']} optimal; CPU: workers "
+                  f"{r['workers_cpu_s']:.1f} s, client and scheduler {r['client_cpu_s']:.1f} s")
         print(f"  speed-up 2 over 1: {s['speedup']:.2f}x ({s['speedup_with_startup']:.2f}x with the start-up); "
               f"tables identical: {s['tables_identical']}")
     if "warm_start" in report:

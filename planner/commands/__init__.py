@@ -13,7 +13,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "chips": ("planner.commands.chips", "chips", "The accelerator catalog with TPP, performance density, export class, status and price multiplier."),
     "roofline": ("planner.commands.roofline", "roofline", "Throughput coefficients per (chip, service class) from the roofline kernel."),
     "demand": ("planner.commands.demand", "demand", "Forecast inference demand (M tokens/s at peak, generated tokens) and training compute of SCENARIO."),
-    "report": ("planner.commands.report", "report", "Write the siting report of the plan in PLAN_DIR: summary, map, tables, charts and assumptions."),
+    "report": ("planner.commands.report", "report", "Write the siting report of a plan or the comparison report of a study."),
     "init": ("planner.commands.init", "init", "Write a scenario for COUNTRY (ISO3 code or name) filled from the shipped data."),
     "sweep": ("planner.commands.sweep", "sweep", "Run the policy study STUDY.yaml: every run's plan in its own folder, a manifest and a results table."),
     "verify": ("planner.commands.verify", "verify", "Re-check the plan in PLAN_DIR against the raw data: one line per violation, exit code 1 if any."),

@@ -33,9 +33,11 @@ def _kind(folder: Path) -> str:
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Overrides the plan was solved with.")
 @user_errors_exit_2
 def report(plan_dir: Path, out_path: Path | None, pdf: bool, scenario: str | None, overrides: tuple[str, ...]) -> None:
-    """Write the siting report of the plan in PLAN_DIR (summary, map, tables, charts, assumptions), or the
-    comparison report of the study in STUDY_DIR (parameters, a row per run, outcome charts, Pareto fronts,
-    Monte Carlo percentiles, failures)."""
+    """Write the siting report of a plan or the comparison report of a study.
+
+    PLAN_DIR (from `planner solve`): summary, map, tables, charts and assumptions. STUDY_DIR (from `planner
+    sweep`): the study's parameters, a row per run, outcome charts, Pareto fronts, Monte Carlo percentiles
+    and the failures."""
     from planner.extras import require_extra
     from planner.report import write_report, write_study_report
     from planner.report.scenario_source import capture
