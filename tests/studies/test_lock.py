@@ -2,7 +2,7 @@
 
 import pytest
 from click.testing import CliRunner
-from conftest import write_study
+from study_files import write_study
 
 from planner.cli import cli
 from planner.errors import StudyError
