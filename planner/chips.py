@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import pandas as pd
 
 from planner.catalog import resolve_chip
@@ -20,20 +22,25 @@ def with_price_overrides(catalog: pd.DataFrame, scenario: Scenario) -> pd.DataFr
     return catalog
 
 
-def purchasable_chips(catalog: pd.DataFrame, policy: PolicyResolution, scenario: Scenario) -> pd.DataFrame:
+def purchasable_chips(catalog: pd.DataFrame, policy: PolicyResolution, scenario: Scenario,
+                      available: Iterable[str] | None = None, keep: Iterable[str] = ()) -> pd.DataFrame:
     """Candidate chips that are not prohibited and have a price, with ``capex_usd`` (upfront, with servers),
     ``capex_usd_per_year`` (annualised over the chip's lifetime, with maintenance), ``lifetime_years``,
     ``peak_kw`` (peak draw with the server share), ``rack_kw`` (peak draw of a full rack), ``tpp``,
     ``counts_against_cap`` (licensed under the national TPP cap), ``is_uncontrolled`` (outside export
     control: counts toward the sovereignty floor), ``price_multiplier`` and ``needs_liquid`` (liquid-only in
-    the catalog). Chips sold only as a cloud service (no price) or without a known TDP cannot be bought."""
+    the catalog). Chips sold only as a cloud service (no price) or without a known TDP cannot be bought.
+    ``available``: only these chips may be bought (released by then; None = all); ``keep``: chips bought
+    earlier that stay in the table (``purchasable`` False) even where the rules now prohibit them."""
     catalog = with_price_overrides(catalog, scenario)
     candidates = [resolve_chip(name, catalog) for name in scenario.chips.candidates or catalog.index]
     status = policy.chips["status"].reindex(candidates)
-    allowed = [chip for chip in candidates if status[chip] != ChipStatus.PROHIBITED
+    released = set(catalog.index if available is None else available)
+    kept = set(keep)
+    allowed = [chip for chip in candidates if (chip in kept or (status[chip] != ChipStatus.PROHIBITED and chip in released))
                and catalog.at[chip, "price_usd"] > 0 and catalog.at[chip, "tdp_kw"] > 0]
     specs = catalog.loc[allowed]
-    multiplier = policy.chips.loc[allowed, "price_multiplier"].astype(float)
+    multiplier = policy.chips.loc[allowed, "price_multiplier"].astype(float).fillna(1.0)
     cfg = scenario.chips
     lifetime = specs["lifetime_years"].astype(float) if cfg.lifetime_years is None else pd.Series(
         float(cfg.lifetime_years), index=specs.index)
@@ -54,6 +61,8 @@ def purchasable_chips(catalog: pd.DataFrame, policy: PolicyResolution, scenario:
         "status": policy.chips.loc[allowed, "status"].astype(str),
         "needs_liquid": (specs["cooling"] == "liquid").astype(bool),
     })
+    if available is not None or kept:
+        table["purchasable"] = [chip in released and status[chip] != ChipStatus.PROHIBITED for chip in allowed]
     table.index.name = "chip"
     return table
 

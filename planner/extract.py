@@ -159,6 +159,14 @@ def _training_summary(m: pyo.ConcreteModel, inputs: ModelInputs) -> dict:
             "largest_run_shortfall_flops": _value(m.run_shortfall_eflops) * FLOPS_SCALE}
 
 
+def _n_minus_1_summary(m: pyo.ConcreteModel, inputs: ModelInputs) -> dict:
+    """The N-1 shares and the spare chips standing for each class."""
+    spare = [{"site": s, "chip": k, "service_class": q, "chips": _value(m.chips_spare[s, k, q])}
+             for s, k, q in m.SPARE if _value(m.chips_spare[s, k, q]) > 1e-9]
+    shares = inputs.n_minus_1_share
+    return {"share": {str(q): float(v) for q, v in shares.items() if v > 0}, "spare_chips": spare}
+
+
 def _empty_plan_tables() -> dict[str, pd.DataFrame]:
     return {
         "sites": pd.DataFrame(columns=["is_open", "cooling", "chips", "it_mw", "average_it_mw", "grid_mw",
@@ -189,6 +197,8 @@ def extract(m: pyo.ConcreteModel, inputs: ModelInputs, outcome: SolveOutcome, sc
     training = _training_summary(m, inputs)
     if training:
         common["metadata"]["training"] = training
+    if hasattr(m, "chips_spare"):
+        common["metadata"]["n_minus_1"] = _n_minus_1_summary(m, inputs)
     return Plan(**common, sites=sites, fleet=fleet, allocation=_allocation(m), serving=serving,
                 unmet=_unmet(m, inputs), costs=_costs(m), cooling_halls=halls, grid_zones=_grid_zones(m, inputs, sites),
                 grid_lines=_grid_lines(m, inputs))

@@ -109,7 +109,9 @@ def schedule_metadata(schedule: PeriodSchedule, per_year: dict[int, Plan]) -> di
             "discount_rate": schedule.discount_rate,
             "present_value_usd": _finite(present),
             "present_value_cost_usd": _finite(sum(weights[t] * cost[t] for t in years)),
-            "training_by_year": {str(t): per_year[t].metadata.get("training", {}) for t in years}}
+            "training_by_year": {str(t): per_year[t].metadata.get("training", {}) for t in years},
+            **({"n_minus_1_by_year": {str(t): per_year[t].metadata.get("n_minus_1", {}) for t in years}}
+               if any("n_minus_1" in per_year[t].metadata for t in years) else {})}
 
 
 def _finite(value: float) -> float | None:

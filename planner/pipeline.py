@@ -18,6 +18,7 @@ from importlib.metadata import PackageNotFoundError, version
 import pandas as pd
 
 from planner.catalog import load_catalog, resolve_chip
+from planner.catalog.generations import impute_missing_specs, load_hardware_trend, price_factor, released_by
 from planner.catalog.policy import ChipStatus, PolicyResolution, resolve_policy
 from planner.chips import average_kw_per_chip, peak_kw_per_chip, purchasable_chips, site_throughput, with_price_overrides
 from planner.cooling import load_cooling_technologies, site_cooling_options
@@ -42,6 +43,7 @@ from planner.mip.heuristics import siting_start
 from planner.mip.periods import PeriodInputs, build_periods_model
 from planner.mip.inputs import TRAINING_ROLE, ModelInputs, PolicyLimits, TrainingInputs
 from planner.mip.reduce import Reduction, expand_plan, reduce_inputs
+from planner.myopic import solve_myopic
 from planner.periods import PeriodSchedule
 from planner.results import Plan
 from planner.roofline import (WorkloadProfile, load_workloads, serving_coefficients, training_flops_per_chip,
@@ -140,6 +142,37 @@ def _per_class(scenario: Scenario, field_name: str) -> pd.Series:
     return pd.Series(values, name=field_name, dtype=float).rename_axis("service_class")
 
 
+def _buildout_catalog(scenario: Scenario) -> pd.DataFrame:
+    """The catalog of a build-out: announced parts get labelled imputations unless the scenario says no."""
+    catalog = load_catalog()
+    if scenario.chips.impute_missing_specs is False:
+        return catalog
+    return impute_missing_specs(catalog, load_hardware_trend().performance_per_usd_growth_per_year)
+
+
+def _price_factor(scenario: Scenario, year: int) -> float:
+    """Chip prices in ``year`` per USD of catalog price, along the price-performance trend."""
+    growth = scenario.chips.price_trend_per_year
+    growth = load_hardware_trend().performance_per_usd_growth_per_year if growth is None else growth
+    return price_factor(year, scenario.planning_years[0], growth)
+
+
+def _at_price_factor(table: pd.DataFrame, factor: float) -> pd.DataFrame:
+    """Chip prices (and the capex that follows from them) scaled by ``factor``."""
+    if factor == 1.0:
+        return table
+    columns = [c for c in ("price_usd", "capex_usd", "capex_usd_per_year") if c in table]
+    return table.assign(**{c: table[c] * factor for c in columns})
+
+
+def _n_minus_1_shares(scenario: Scenario) -> pd.Series | None:
+    """Per class, the N-1 share where any class sets one (0 elsewhere); None when none does."""
+    shares = {str(q): cfg.n_minus_1_share or 0.0 for q, cfg in scenario.service_classes.items()}
+    if not any(shares.values()):
+        return None
+    return pd.Series(shares, name="n_minus_1_share", dtype=float).rename_axis("service_class")
+
+
 def _policy_limits(scenario: Scenario, policy: PolicyResolution) -> PolicyLimits:
     cfg = scenario.policy
     cap = cfg.tpp_cap if cfg.tpp_cap is not None else (
@@ -177,10 +210,12 @@ def served_workloads(scenario: Scenario) -> dict[str, WorkloadProfile]:
 
 
 def prepare(scenario: Scenario, progress: Progress | None = None, period_year: int | None = None,
-            regions: pd.DataFrame | None = None) -> Prepared:
+            regions: pd.DataFrame | None = None, keep_chips: Iterable[str] = ()) -> Prepared:
     """Run every stage upstream of the MIP and assemble its frozen inputs; ``period_year``: those of one
-    planning year (its demand from the scenario's forecast, the export rules in force on 1 January of it
-    unless ``policy_date`` is set); ``regions``: demand regions already built for the scenario."""
+    planning year of a build-out (its demand from the scenario's forecast, the export rules in force on
+    1 January of it unless ``policy_date`` is set, the chips released by then at the year's prices, see
+    ``planner.catalog.generations``; ``keep_chips``: bought earlier, kept though no longer purchasable);
+    ``regions``: demand regions already built for the scenario."""
     timer = StageTimer(progress)
     with timer.stage("regions"):
         cfg = scenario.regions
@@ -190,10 +225,14 @@ def prepare(scenario: Scenario, progress: Progress | None = None, period_year: i
     with timer.stage("demand"):
         demand = forecast(scenario, regions, years=[period_year or scenario.year])
     with timer.stage("chips"):
-        catalog = load_catalog()
+        buildout = period_year is not None and scenario.planning_years is not None
+        catalog = _buildout_catalog(scenario) if buildout else load_catalog()
         policy_date = scenario.policy_date or (dt.date(period_year, 1, 1) if period_year else scenario.effective_policy_date)
         policy = resolve_policy(catalog, scenario.country_iso3, policy_date, scenario.policy.rules)
-        chips = purchasable_chips(catalog, policy, scenario)
+        available = released_by(catalog, period_year) if buildout else None
+        chips = purchasable_chips(catalog, policy, scenario, available, keep_chips)
+        price_factor_of_year = _price_factor(scenario, period_year) if buildout else 1.0
+        chips = _at_price_factor(chips, price_factor_of_year)
     with timer.stage("throughput"):
         workloads = served_workloads(scenario)
         per_chip = serving_coefficients(catalog.loc[chips.index], workloads)
@@ -221,10 +260,12 @@ def prepare(scenario: Scenario, progress: Progress | None = None, period_year: i
                              cooling=cooling, grid=grid, policy=_policy_limits(scenario, policy),
                              training=_training_inputs(scenario, catalog.loc[chips.index]),
                              average_kw_per_chip=average_kw, carbon_price_usd_per_t=scenario.costs.carbon_price_usd_per_t,
-                             capital_budget_usd=scenario.costs.capital_budget_usd)
+                             capital_budget_usd=scenario.costs.capital_budget_usd,
+                             n_minus_1_share=_n_minus_1_shares(scenario))
     return Prepared(scenario=scenario, scenario_hash=scenario_hash(scenario), regions=regions, demand=demand,
                     policy=policy, inputs=inputs, timings_s=timer.timings_s,
-                    chip_specs=with_price_overrides(catalog, scenario).loc[chips.index], coefficients=per_chip)
+                    chip_specs=_at_price_factor(with_price_overrides(catalog, scenario).loc[chips.index],
+                                                price_factor_of_year), coefficients=per_chip)
 
 
 def reference_for(prepared: Prepared) -> Reference:
@@ -261,7 +302,8 @@ def reference_for(prepared: Prepared) -> Reference:
                      demand=prepared.demand.set_index(["region", "service_class"])["tokens_per_s_peak"],
                      classes=classes, policy=inputs.policy, grid=inputs.grid,
                      training=inputs.training, carbon_price_usd_per_t=scenario.costs.carbon_price_usd_per_t,
-                     capital_budget_usd=scenario.costs.capital_budget_usd)
+                     capital_budget_usd=scenario.costs.capital_budget_usd,
+                     n_minus_1_share=_n_minus_1_shares(scenario))
 
 
 def _policy_summary(prepared: Prepared) -> dict:
@@ -461,8 +503,10 @@ def prepare_periods(scenario: Scenario, progress: Progress | None = None) -> Pre
     started = time.perf_counter()
     first = prepare(scenario, progress, period_year=years[0])
     periods = {years[0]: first}
+    bought: set[str] = set(first.inputs.chips.index)
     for year in years[1:]:
-        periods[year] = prepare(scenario, None, period_year=year, regions=first.regions)
+        periods[year] = prepare(scenario, None, period_year=year, regions=first.regions, keep_chips=bought)
+        bought |= set(periods[year].inputs.chips.index)
     timings = dict(first.timings_s)
     timings["prepare_periods"] = round(time.perf_counter() - started, 4)
     return PreparedPeriods(scenario=scenario, scenario_hash=scenario_hash(scenario),
@@ -496,7 +540,10 @@ def solve_periods(prepared: PreparedPeriods, options: SolveOptions | None = None
         periods = PeriodInputs(prepared.schedule, {year: r.inputs for year, r in reductions.items()})
         model = build_periods_model(periods, extra)
     with timer.stage("solve"):
-        outcome = solve(model, options, progress=solver_progress)
+        if prepared.scenario.planning_foresight == "myopic":
+            outcome = solve_myopic(model, periods, options)
+        else:
+            outcome = solve(model, options, progress=solver_progress)
     with timer.stage("extract"):
         first = prepared.periods[prepared.schedule.years[0]]
         metadata = {"versions": package_versions(), "solver": outcome.solver, "solver_options": options.as_dict(),

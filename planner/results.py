@@ -109,6 +109,9 @@ class Plan:
         objective = math.nan if cost is None or penalty is None else cost + penalty
         training = self.metadata.get("training_by_year", {}).get(key) or {}
         metadata = {"training": training} if training else {}
+        n_minus_1 = self.metadata.get("n_minus_1_by_year", {}).get(key)
+        if n_minus_1:
+            metadata["n_minus_1"] = n_minus_1
         return replace(self, objective_usd=objective, bound_usd=math.nan, metadata=metadata,
                        builds=_empty("builds")(), purchases=_empty("purchases")(),
                        retirements=_empty("retirements")(), **tables)

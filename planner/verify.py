@@ -73,6 +73,8 @@ class Reference:
     capital_budget_usd: float | None = None
     rtt_ms: pd.DataFrame | None = None
     """region x site round-trip times; None = computed from coordinates with the shipped latency model."""
+    n_minus_1_share: pd.Series | None = None
+    """index service_class: share of served demand kept after losing any one site; None = no N-1."""
 
 
 @dataclass(frozen=True)
@@ -441,6 +443,40 @@ def check_capital_budget(plan: Plan, ref: Reference) -> Iterator[Problem]:
                        f"{ref.capital_budget_usd:,.0f}")
 
 
+def check_n_minus_1(plan: Plan, ref: Reference) -> Iterator[Problem]:
+    """Spare chips fit the fleet beside the assigned ones, and losing any one site leaves each class with
+    N-1 share at least its share of the served demand, from the serving table and the spare chips."""
+    shares = ref.n_minus_1_share
+    if shares is None or not (shares > 0).any():
+        return
+    spare = pd.DataFrame(plan.metadata.get("n_minus_1", {}).get("spare_chips", []),
+                         columns=["site", "chip", "service_class", "chips"])
+    assigned = plan.allocation.groupby(["site", "chip"])["chips_serving"].sum()
+    standing = spare.groupby(["site", "chip"])["chips"].sum()
+    fleet = plan.fleet.set_index(["site", "chip"])["chips"].astype(float)
+    for key, chips in standing.items():
+        if _exceeds(float(assigned.get(key, 0.0)) + chips, float(fleet.get(key, 0.0)), 1e-6):
+            yield _problem("n_minus_1", f"{key[0]}:{key[1]}", f"{chips:g} spare + {assigned.get(key, 0.0):g} "
+                           f"assigned chips exceed the {fleet.get(key, 0.0):g} at the site")
+    thr = spare.apply(lambda r: float(ref.throughput.get((r["chip"], r["service_class"]), 0.0)), axis=1) \
+        if len(spare) else pd.Series(dtype=float)
+    spare_tokens = (spare["chips"] * thr).groupby([spare["site"], spare["service_class"]]).sum() if len(spare) \
+        else pd.Series(dtype=float)
+    served = plan.serving.groupby(["site", "service_class"])["tokens_per_s"].sum()
+    for q, share in shares.items():
+        if share <= 0:
+            continue
+        served_q = served[served.index.get_level_values("service_class") == q].droplevel("service_class")
+        spare_q = spare_tokens[spare_tokens.index.get_level_values("service_class") == q].droplevel("service_class") \
+            if len(spare_tokens) else pd.Series(dtype=float)
+        total_served, total_spare = float(served_q.sum()), float(spare_q.sum())
+        for site in plan.sites.index.unique():
+            kept = total_served - float(served_q.get(site, 0.0)) + total_spare - float(spare_q.get(site, 0.0))
+            if kept < share * total_served - ABS_TOKENS_PER_S - 1e-5 * total_served:
+                yield _problem("n_minus_1", f"{site}:{q}", f"losing {site} leaves {kept:,.0f} tokens/s, below "
+                               f"{share:.0%} of the {total_served:,.0f} served")
+
+
 PENALTIES = ("unmet", "latency", "training")
 
 
@@ -580,6 +616,7 @@ CHECKS: dict[str, Callable[[Plan, Reference], Iterator[Problem]]] = {
     "training": check_training,
     "policy": check_policy,
     "capital_budget": check_capital_budget,
+    "n_minus_1": check_n_minus_1,
     "cost": check_cost,
 }
 
@@ -632,7 +669,7 @@ def reference_from_inputs(inputs: ModelInputs) -> Reference:
                      cooling=cooling, regions=inputs.regions[["lat", "lon"]], demand=inputs.demand_tokens_per_s,
                      classes=classes, policy=inputs.policy, grid=inputs.grid, training=inputs.training,
                      carbon_price_usd_per_t=inputs.carbon_price_usd_per_t, capital_budget_usd=inputs.capital_budget_usd,
-                     rtt_ms=rtt)
+                     rtt_ms=rtt, n_minus_1_share=inputs.n_minus_1_share)
 
 
 def cooling_reference(sites: pd.DataFrame, technologies: dict, building_annuity: float) -> pd.DataFrame:

@@ -17,6 +17,7 @@ from planner.mip.components.fleet import add_fleet
 from planner.mip.components.grid import add_grid
 from planner.mip.components.policy import add_policy
 from planner.mip.components.power_cooling import add_power_cooling
+from planner.mip.components.redundancy import add_n_minus_1
 from planner.mip.components.serving import add_serving
 from planner.mip.components.sets import add_sets
 from planner.mip.components.siting import add_siting
@@ -26,7 +27,7 @@ from planner.mip.inputs import ModelInputs
 Builder = Callable[[pyo.ConcreteModel, ModelInputs], None]
 
 BUILDERS: tuple[Builder, ...] = (add_sets, add_siting, add_fleet, add_serving, add_training, add_power_cooling,
-                                 add_grid, add_policy, add_capital_budget)
+                                 add_grid, add_policy, add_capital_budget, add_n_minus_1)
 
 
 def build_model(inputs: ModelInputs, extra: Iterable[Builder] = ()) -> pyo.ConcreteModel:

@@ -127,6 +127,9 @@ class ModelInputs:
     """index service_class: the daily load shape's busy hour over its mean, whose load-duration curve
     (``planner.demand.load_duration``) turns unserved peak into tokens lost; None or 1 = a flat load, where
     the tokens lost are in proportion to the peak unserved."""
+    n_minus_1_share: pd.Series | None = None
+    """index service_class: share of the class's served demand still served after losing any one site (N-1,
+    see ``mip/components/redundancy.py``); None or 0 = no N-1 requirement."""
 
     def __post_init__(self) -> None:
         problems = list(_consistency_problems(self))

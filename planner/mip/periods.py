@@ -53,6 +53,14 @@ class PeriodInputs:
     def years(self) -> tuple[int, ...]:
         return self.schedule.years
 
+    def purchasable(self, year: int) -> set[str]:
+        """Chips that may be bought in ``year`` (column ``purchasable`` of its chips table where given: chips
+        bought earlier stay in the table after the rules stop their sale)."""
+        chips = self.inputs[year].chips
+        if "purchasable" not in chips:
+            return set(chips.index)
+        return set(chips.index[chips["purchasable"].astype(bool)])
+
     def lifetime_years(self, chip: str, bought: int) -> float:
         return float(self.inputs[bought].chips.at[chip, "lifetime_years"])
 
@@ -95,7 +103,7 @@ def add_purchases(m: pyo.ConcreteModel, periods: PeriodInputs) -> None:
     """buy[s,k,p] integer; chips[s,k,t] = sum of the purchases serving t; each block's fleet cost becomes the
     annuities of the chips in service, each at its purchase period's capex."""
     schedule = periods.schedule
-    keys = [(s, k, p) for p in periods.years for s, k in period_block(m, p).SITE_CHIPS]
+    keys = [(s, k, p) for p in periods.years for s, k in period_block(m, p).SITE_CHIPS if k in periods.purchasable(p)]
     m.PURCHASES = pyo.Set(dimen=3, initialize=keys, ordered=True, doc="(site, chip, year) that may be bought")
     m.buy = pyo.Var(m.PURCHASES, domain=pyo.NonNegativeIntegers, doc="chips of type k bought at site s in year p")
     vintages: dict[tuple[str, str, int], list[int]] = {}

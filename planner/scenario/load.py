@@ -229,11 +229,28 @@ def load_scenario(path: str | Path | None = None, overrides: Iterable[str] = (),
     return scenario
 
 
+ADDED_OPTIONAL_KEYS = (("planning_years",), ("planning_foresight",), ("service_classes", "*", "n_minus_1_share"),
+                       ("chips", "price_trend_per_year"), ("chips", "impute_missing_specs"))
+
+
+def _drop_if_none(tree: dict, path: tuple[str, ...]) -> None:
+    """Remove ``path`` ("*": every key) from ``tree`` where its value is None."""
+    head, rest = path[0], path[1:]
+    nodes = list(tree.values()) if head == "*" else [tree.get(head)] if rest else []
+    if not rest:
+        if tree.get(head, 0) is None:
+            tree.pop(head)
+        return
+    for node in nodes:
+        if isinstance(node, dict):
+            _drop_if_none(node, rest)
+
+
 def scenario_hash(scenario: Scenario) -> str:
     """Stable SHA-256 of the validated scenario (after merges and overrides); keys added later with their
-    absent value (``planning_years``) are left out, so hashes of earlier scenarios do not change."""
+    absent value (``ADDED_OPTIONAL_KEYS``) are left out, so hashes of earlier scenarios do not change."""
     dumped = scenario.model_dump(mode="json")
-    if dumped.get("planning_years") is None:
-        dumped.pop("planning_years", None)
+    for path in ADDED_OPTIONAL_KEYS:
+        _drop_if_none(dumped, path)
     canonical = json.dumps(dumped, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()

@@ -147,6 +147,9 @@ class ServiceClassConfig(StrictModel):
     max_site_share: float = Field(1.0, gt=0, le=1)
     """Redundancy: most of a region's demand in this class one site may carry [-] (0.5 = at least two sites).
     Default (assumption: 1, no redundancy requirement unless the scenario sets one)."""
+    n_minus_1_share: float | None = Field(None, gt=0, le=1)
+    """N-1 redundancy: share of this class's served demand the other sites still serve after losing any one
+    site, from spare chips standing at each site [-]; None = no N-1 requirement."""
 
 
 class LatencyConfig(StrictModel):
@@ -176,6 +179,12 @@ class ChipsConfig(StrictModel):
     AI-cluster TCO breakdowns)."""
     lifetime_years: float | None = Field(None, gt=0)
     """Depreciation life of accelerators and servers [years]; None = each chip's catalog lifetime."""
+    price_trend_per_year: float | None = Field(None, ge=0, le=2)
+    """Build-out plans: yearly growth of every chip's FLOP/s per USD, so a price falls by 1 + this a year from
+    the first planning year [1/year]; None = the shipped trend (data/trends/hardware.yaml, Epoch AI 30%)."""
+    impute_missing_specs: bool | None = None
+    """Build-out plans: give announced parts without a price or TDP labelled imputations (the price-performance
+    trend; the nearest generation's power per FLOP/s), so they can be bought; None = yes."""
     maintenance_share_per_year: float = Field(0.03, ge=0, le=1)
     """Yearly maintenance and support as a share of hardware capex [1/year].
     Default (assumption: support contracts ~3% of hardware capex a year)."""
@@ -353,6 +362,9 @@ class Scenario(StrictModel):
     years up to the next one and the last for its own year, so the horizon ends with the last. Demand is
     forecast for each, export rules read on 1 January of each (unless ``policy_date`` is set), sites, halls
     and connections built persist and chips serve until their lifetime ends. None = the single plan year."""
+    planning_foresight: Literal["perfect", "myopic"] | None = None
+    """Build-out plans: "perfect" (None) plans all years at once; "myopic" plans one year at a time with
+    earlier decisions fixed and no view of later years (a rolling plan, faster on large instances)."""
     policy_date: dt.date | None = None
     """Date at which export rules are read; None = 1 January of the plan year."""
     regions: RegionsConfig = RegionsConfig()

@@ -183,3 +183,39 @@ def test_schedule_weights():
     with pytest.raises(Exception):
         PeriodSchedule((2030, 2027), 0.05)
     assert math.isclose(PeriodSchedule((2030,), 0.05).weight(2030), 1.0)
+
+
+def test_a_rule_stopping_a_chip_mid_horizon_stops_only_new_purchases():
+    """Two towns; from 2030 chip Y may no longer be bought (purchasable False): the Y bought in 2027 keep
+    serving, the growth of North's demand is met with X."""
+    base = replace(two_towns(), chips=two_towns().chips.assign(lifetime_years=10.0))
+    grown = replace(base, demand_tokens_per_s=base.demand_tokens_per_s * pd.Series(
+        [1.3, 1.0], index=base.demand_tokens_per_s.index), chips=base.chips.assign(purchasable=[True, False]))
+    schedule = PeriodSchedule((2027, 2030), 0.0)
+    m, _ = solved(PeriodInputs(schedule, {2027: base, 2030: grown}))
+    assert ("A", "Y", 2030) not in set(m.PURCHASES)
+    assert round(m.buy["A", "Y", 2027].value) == 3 and round(m.buy["B", "Y", 2027].value) == 2
+    assert round(period_block(m, 2030).chips["A", "Y"].value) == 3  # still serving
+    assert round(m.buy["A", "X", 2030].value) == 3  # 13,000 = 3 x 3,000 + 4 x 1,000 (1 X bought in 2027)
+
+
+def test_myopic_plan_opens_the_site_that_is_cheapest_now():
+    """2027: North only, within reach of A (90,000 a year to open) and B (100,000); 2030: South too, within
+    reach of B only. Foresight opens B for both (3 x 100,000 + 100,000 + chips); the rolling plan opens A in
+    2027, then B as well in 2030, and A stays open: 3 x 90,000 + 190,000 + chips, 60,000 more."""
+    from planner.myopic import solve_myopic
+
+    base = replace(two_towns(), chips=two_towns().chips.assign(lifetime_years=10.0))
+    sites = base.sites.assign(fixed_cost_usd_per_year=[9e4, 1e5])
+    arcs = pd.DataFrame({"rtt_ms": [5.0, 5.0, 5.0]}, index=pd.MultiIndex.from_tuples(
+        [("North", "interactive", "A"), ("North", "interactive", "B"), ("South", "interactive", "B")],
+        names=["region", "service_class", "site"]))
+    north_only = replace(base, sites=sites, serve_arcs=arcs.iloc[:2], demand_tokens_per_s=base.demand_tokens_per_s.iloc[:1])
+    both = replace(base, sites=sites, serve_arcs=arcs)
+    periods = PeriodInputs(PeriodSchedule((2027, 2030), 0.0), {2027: north_only, 2030: both})
+    _, full = solved(periods)
+    m = build_periods_model(periods)
+    rolling = solve_myopic(m, periods, EXACT)
+    assert rolling.has_solution
+    assert rolling.objective * 1e6 - full == pytest.approx(60_000.0, rel=1e-9)
+    assert period_block(m, 2027).open_site["A"].value > 0.5 and period_block(m, 2030).open_site["B"].value > 0.5

@@ -118,12 +118,36 @@ def test_planning_years_must_increase(tiny_path):
         planner.load_scenario(tiny_path, ["planning_years=[2030,2027]"])
 
 
-def test_scenario_hash_unchanged_without_planning_years(tiny_path):
-    scenario = planner.load_scenario(tiny_path)
-    assert "planning_years" in scenario.model_dump()
-    from planner.scenario.load import scenario_hash
+def test_scenario_hash_unchanged_without_the_buildout_keys(tiny_path):
+    """Scenarios that leave the build-out keys out hash as before those keys existed."""
     import hashlib
 
-    dumped = {k: v for k, v in scenario.model_dump(mode="json").items() if k != "planning_years"}
+    from planner.scenario.load import scenario_hash
+
+    scenario = planner.load_scenario(tiny_path)
+    dumped = scenario.model_dump(mode="json")
+    assert dumped["planning_years"] is None and dumped["planning_foresight"] is None
+    for key in ("planning_years", "planning_foresight"):
+        dumped.pop(key)
+    for key in ("price_trend_per_year", "impute_missing_specs"):
+        dumped["chips"].pop(key)
+    for service_class in dumped["service_classes"].values():
+        service_class.pop("n_minus_1_share")
     expected = hashlib.sha256(json.dumps(dumped, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
     assert scenario_hash(scenario) == expected
+    assert scenario_hash(planner.load_scenario(tiny_path, [YEARS])) != expected
+
+
+def test_chips_by_release_year_at_prices_along_the_trend(tiny_path):
+    from planner.pipeline import prepare_periods
+
+    scenario = planner.load_scenario(tiny_path, ["planning_years=[2024,2027]", "chips.candidates=[H100-SXM,B300]",
+                                                 "chips.price_trend_per_year=0.3"])
+    prepared = prepare_periods(scenario)
+    early, late = (prepared.periods[y].inputs.chips for y in (2024, 2027))
+    assert list(early.index) == ["H100-SXM"]  # B300 is released in 2025
+    assert set(late.index) == {"H100-SXM", "B300"} and late["purchasable"].all()
+    assert late.at["H100-SXM", "capex_usd_per_year"] == pytest.approx(early.at["H100-SXM", "capex_usd_per_year"]
+                                                                      / 1.3 ** 3)
+    specs = prepared.periods[2027].chip_specs
+    assert specs.at["H100-SXM", "price_usd"] == pytest.approx(27_500 / 1.3 ** 3)  # the reference sees the same
