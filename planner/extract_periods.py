@@ -10,7 +10,7 @@ from dataclasses import replace
 import pandas as pd
 import pyomo.environ as pyo
 
-from planner.extract import extract
+from planner.extract import TRAINING, extract
 from planner.mip.inputs import USD_SCALE
 from planner.mip.periods import PeriodInputs, period_block
 from planner.periods import PeriodSchedule
@@ -88,6 +88,7 @@ def extract_periods(m: pyo.ConcreteModel, periods: PeriodInputs, finish_year: Ca
                    "retirements": retirements_of(purchases, periods.lifetime_years, schedule)}
     metadata = dict(metadata or {})
     metadata |= schedule_metadata(schedule, per_year)
+    metadata |= compute_balance(per_year, {t: periods.inputs[t].training for t in years})
     return Plan(scenario_name=first.scenario_name, scenario_hash=scenario_hash, status=outcome.termination,
                 objective_usd=outcome.objective * USD_SCALE if outcome.has_solution else math.nan,
                 bound_usd=outcome.bound * USD_SCALE if math.isfinite(outcome.bound) else math.nan,
@@ -112,6 +113,27 @@ def schedule_metadata(schedule: PeriodSchedule, per_year: dict[int, Plan]) -> di
             "training_by_year": {str(t): per_year[t].metadata.get("training", {}) for t in years},
             **({"n_minus_1_by_year": {str(t): per_year[t].metadata.get("n_minus_1", {}) for t in years}}
                if any("n_minus_1" in per_year[t].metadata for t in years) else {})}
+
+
+def compute_balance(per_year: dict[int, Plan], training: dict) -> dict:
+    """Per planning year, the compute of the chips serving inference and of those assigned to training, both
+    at the chips' sustained training FLOP/s (one yardstick for both roles), and the first planning year in
+    which inference compute is at least training compute (None: never within the horizon)."""
+    by_year = {}
+    for year, plan in per_year.items():
+        flops = training[year].flops_per_chip if training.get(year) is not None else None
+        if flops is None or plan.allocation.empty:
+            continue
+        alloc = plan.allocation
+        rate = alloc["chip"].map(flops).astype(float).fillna(0.0) * alloc["chips_serving"].astype(float)
+        is_training = alloc["service_class"] == TRAINING
+        by_year[str(year)] = {"inference_flops": float(rate[~is_training].sum()),
+                              "training_flops": float(rate[is_training].sum())}
+    if not by_year:
+        return {}
+    overtakes = next((int(y) for y, v in by_year.items() if v["inference_flops"] >= v["training_flops"]
+                      and v["inference_flops"] > 0), None)
+    return {"compute_by_year": by_year, "inference_overtakes_training_year": overtakes}
 
 
 def _finite(value: float) -> float | None:

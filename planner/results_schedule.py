@@ -29,7 +29,16 @@ def schedule_headline(plan) -> list[tuple[str, str]]:
         ("present value", f"{_money(plan.objective_usd)} = money {_money(money)} + penalties {_money(penalty)}, "
                           f"at {years[0]}, {meta.get('discount_rate', math.nan):.1%}/year"),
         ("proven lower bound", _money(plan.bound_usd)),
+        *_overtake_line(meta),
     ]
+
+
+def _overtake_line(meta: dict) -> list[tuple[str, str]]:
+    if "compute_by_year" not in meta:
+        return []
+    year = meta.get("inference_overtakes_training_year")
+    text = "not within the horizon" if year is None else str(year)
+    return [("inference >= training", f"{text} (compute of the chips in each role, at their training FLOP/s)")]
 
 
 def schedule_table(plan) -> pd.DataFrame:
@@ -56,9 +65,18 @@ def schedule_table(plan) -> pd.DataFrame:
             "halls standing MW": round(float(builds["total_mw"].sum()), 1),
             "grid MW": round(float(at["grid_mw"].sum()), 1),
             "demand M tok/s": round(demand / 1e6, 2),
+            **_compute_columns(meta, year),
             "unmet": f"{float(unmet['unmet_tokens_per_s'].sum()) / demand:.1%}" if demand > 0 else "n/a",
         })
     return pd.DataFrame(rows).set_index("year")
+
+
+def _compute_columns(meta: dict, year: int) -> dict:
+    compute = meta.get("compute_by_year", {}).get(str(year))
+    if not compute:
+        return {}
+    return {"inference EFLOP/s": round(compute["inference_flops"] / 1e18, 2),
+            "training EFLOP/s": round(compute["training_flops"] / 1e18, 2)}
 
 
 def _round_m(usd: float | None) -> float:

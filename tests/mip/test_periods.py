@@ -219,3 +219,20 @@ def test_myopic_plan_opens_the_site_that_is_cheapest_now():
     assert rolling.has_solution
     assert rolling.objective * 1e6 - full == pytest.approx(60_000.0, rel=1e-9)
     assert period_block(m, 2027).open_site["A"].value > 0.5 and period_block(m, 2030).open_site["B"].value > 0.5
+
+
+def test_the_year_inference_compute_overtakes_training():
+    """Training needs 5 chips (5e15 FLOP/s) both years; serving 3 chips in 2027 and 6 in 2030: inference
+    compute (at the chips' 1e15 training FLOP/s) is 3e15 < 5e15 first, then 6e15 >= 5e15."""
+    from planner.extract_periods import extract_periods
+
+    schedule = PeriodSchedule((2027, 2030), 0.0)
+    periods = PeriodInputs(schedule, {2027: one_site(3e3, training_flops=5e15), 2030: one_site(6e3, training_flops=5e15)})
+    m = build_periods_model(periods)
+    outcome = solve(m, EXACT)
+    plan = extract_periods(m, periods, lambda year, plan: plan, outcome, "hash")
+    compute = plan.metadata["compute_by_year"]
+    assert compute["2027"] == pytest.approx({"inference_flops": 3e15, "training_flops": 5e15})
+    assert compute["2030"] == pytest.approx({"inference_flops": 6e15, "training_flops": 5e15})
+    assert plan.metadata["inference_overtakes_training_year"] == 2030
+    assert plan.metadata["cost_usd_by_year"]["2027"] == pytest.approx(100_000 + 8 * 11_000)
