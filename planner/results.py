@@ -29,6 +29,10 @@ PERIOD_TABLE_COLUMNS = {  # the build-out schedule, only in plans over several p
     "retirements": ["site", "chip", "bought_year", "year", "count"],
 }
 PERIOD_TABLES = tuple(PERIOD_TABLE_COLUMNS)
+PERIOD_METADATA_KEYS = ("planning_years", "cost_usd_by_year", "penalty_usd_by_year", "discount_weight_by_year",
+                        "discount_rate", "present_value_usd", "present_value_cost_usd", "training_by_year",
+                        "n_minus_1_by_year", "policy_by_year", "compute_by_year", "inference_overtakes_training_year",
+                        "verification")  # a build-out's; one year of it (``for_year``) has none of them
 
 
 def _empty(name: str) -> Callable[[], pd.DataFrame]:
@@ -107,11 +111,14 @@ class Plan:
         cost = self.metadata.get("cost_usd_by_year", {}).get(key)
         penalty = self.metadata.get("penalty_usd_by_year", {}).get(key)
         objective = math.nan if cost is None or penalty is None else cost + penalty
-        training = self.metadata.get("training_by_year", {}).get(key) or {}
-        metadata = {"training": training} if training else {}
-        n_minus_1 = self.metadata.get("n_minus_1_by_year", {}).get(key)
-        if n_minus_1:
-            metadata["n_minus_1"] = n_minus_1
+        metadata = {k: v for k, v in self.metadata.items() if k not in PERIOD_METADATA_KEYS}
+        for name, by_year in (("training", "training_by_year"), ("n_minus_1", "n_minus_1_by_year"),
+                              ("policy", "policy_by_year")):
+            value = self.metadata.get(by_year, {}).get(key)
+            if value:
+                metadata[name] = value
+            elif by_year in self.metadata:
+                metadata.pop(name, None)
         return replace(self, objective_usd=objective, bound_usd=math.nan, metadata=metadata,
                        builds=_empty("builds")(), purchases=_empty("purchases")(),
                        retirements=_empty("retirements")(), **tables)

@@ -76,6 +76,8 @@ def write_report(plan, out: str | Path, pdf: bool = False, source=None) -> Path:
         _weasyprint()  # fail before the work, not after it
     if not isinstance(plan, Plan):
         plan = Plan.from_dir(Path(plan))
+    if plan.planning_years is not None:  # a build-out: the report of its last planning year
+        plan = plan.for_year(plan.planning_years[-1])
     report = build_report(plan, source)
     out = Path(out)
     pdf_bytes = html_to_pdf(report.html) if pdf else None

@@ -32,7 +32,8 @@ def tiny_path(tmp_path_factory):
 def solved_folder(tiny_path, tmp_path_factory):
     """The build-out solved through the CLI with ``--set planning_years=...``: its output and plan folder."""
     folder = tmp_path_factory.mktemp("periods") / "plan"
-    result = CliRunner().invoke(cli, ["solve", str(tiny_path), "--out", str(folder), "--set", YEARS, "--gap", "0"])
+    result = CliRunner().invoke(cli, ["solve", str(tiny_path), "--out", str(folder), "--set", YEARS, "--gap", "0",
+                                      "--report"])
     assert result.exit_code == 0, result.output
     return result.output, folder
 
@@ -60,6 +61,16 @@ def test_cli_shows_the_schedule(solved_folder):
     assert "Schedule:" in output and "chips bought" in output and "chips retired" in output
     assert "2033" in output and "present value" in output
     assert "VERIFICATION FAILED" not in output
+    assert (solved_folder[1] / "report.html").stat().st_size > 0  # the report of the last planning year
+
+
+def test_one_year_of_a_buildout_is_a_single_year_plan(buildout):
+    year = buildout.for_year(2033)
+    assert year.planning_years is None and "year" not in year.fleet
+    assert year.objective_usd == pytest.approx(buildout.metadata["cost_usd_by_year"]["2033"]
+                                               + buildout.metadata["penalty_usd_by_year"]["2033"])
+    assert year.metadata["policy"] == buildout.metadata["policy_by_year"]["2033"]
+    assert "present_value_usd" not in year.metadata and "scenario_config" in year.metadata
 
 
 def test_buildout_is_verified_and_follows_demand(buildout):
