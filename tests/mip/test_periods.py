@@ -217,6 +217,7 @@ def test_myopic_plan_opens_the_site_that_is_cheapest_now():
     m = build_periods_model(periods)
     rolling = solve_myopic(m, periods, EXACT)
     assert rolling.has_solution
+    assert full == pytest.approx(3 * (100_000 + 92_000) + 100_000 + 92_000 + 54_000, rel=1e-9)
     assert rolling.objective * 1e6 - full == pytest.approx(60_000.0, rel=1e-9)
     assert period_block(m, 2027).open_site["A"].value > 0.5 and period_block(m, 2030).open_site["B"].value > 0.5
 
