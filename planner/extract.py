@@ -154,6 +154,7 @@ def _training_summary(m: pyo.ConcreteModel, inputs: ModelInputs) -> dict:
     site = next((s for s in m.SITES if _value(m.is_training_site[s]) > 0.5), None)
     return {"sustained_flops": inputs.training.sustained_flops,
             "provided_flops": sum(_value(m.site_training_eflops[s]) for s in m.SITES) * FLOPS_SCALE,
+            "time_shared_flops": _value(m.time_shared_eflops) * FLOPS_SCALE,
             "unmet_flops": _value(m.unmet_training_eflops) * FLOPS_SCALE,
             "largest_run_flops": inputs.training.largest_run_flops, "largest_run_site": site,
             "largest_run_shortfall_flops": _value(m.run_shortfall_eflops) * FLOPS_SCALE}

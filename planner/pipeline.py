@@ -132,9 +132,21 @@ def _training_inputs(scenario: Scenario, chip_specs: pd.DataFrame) -> TrainingIn
     if cfg is None:
         return None
     need = training_demand(scenario)
+    flops = training_flops_per_chip(chip_specs, cfg.mfu).fillna(0.0)
     return TrainingInputs(sustained_flops=need.sustained_flops, largest_run_flops=need.largest_run_flops,
-                          flops_per_chip=training_flops_per_chip(chip_specs, cfg.mfu).fillna(0.0),
-                          unmet_penalty_usd_per_flops_year=cfg.unmet_penalty_usd_per_pflops_year / 1e15)
+                          flops_per_chip=flops,
+                          unmet_penalty_usd_per_flops_year=cfg.unmet_penalty_usd_per_pflops_year / 1e15,
+                          time_shared_flops_per_chip=_time_shared_rates(scenario, flops))
+
+
+def _time_shared_rates(scenario: Scenario, flops: pd.Series) -> pd.Series | None:
+    """(chip, class) -> training FLOP/s a serving chip gives off-peak: share x (1 - 1/peak_to_mean) x FLOP/s."""
+    share = scenario.demand.training.time_sharing_share
+    if not share:
+        return None
+    idle = {str(q): 1.0 - 1.0 / scenario.demand.classes[q].peak_to_mean_ratio for q in scenario.service_classes}
+    rates = {(chip, q): share * idle_share * float(f) for chip, f in flops.items() for q, idle_share in idle.items()}
+    return pd.Series(rates, dtype=float).rename_axis(["chip", "service_class"])
 
 
 def _per_class(scenario: Scenario, field_name: str) -> pd.Series:

@@ -407,9 +407,13 @@ def check_training(plan: Plan, ref: Reference) -> Iterator[Problem]:
     flops_tol = 1e-6 * max(training.sustained_flops, training.largest_run_flops)  # solver noise at EFLOP/s scale
     if _differs(provided, float(summary.get("provided_flops", provided)), flops_tol):
         yield _problem("training", "provided", f"{summary['provided_flops']:.6g} FLOP/s written, {provided:.6g} from the chips")
-    if provided + summary["unmet_flops"] < training.sustained_flops * (1 - REL_TOL) - 1.0:
-        yield _problem("training", "sustained", f"provided {provided:.4g} + unmet {summary['unmet_flops']:.4g} FLOP/s "
-                       f"< required {training.sustained_flops:.4g}")
+    shared = _time_shared_flops(plan, training)
+    if _differs(shared, float(summary.get("time_shared_flops", 0.0)), flops_tol):
+        yield _problem("training", "time_shared", f"{summary.get('time_shared_flops', 0.0):.6g} FLOP/s written, "
+                       f"{shared:.6g} from the serving chips off-peak")
+    if provided + shared + summary["unmet_flops"] < training.sustained_flops * (1 - REL_TOL) - 1.0:
+        yield _problem("training", "sustained", f"provided {provided:.4g} + time-shared {shared:.4g} + unmet "
+                       f"{summary['unmet_flops']:.4g} FLOP/s < required {training.sustained_flops:.4g}")
     site = summary.get("largest_run_site")
     if training.largest_run_flops > 0:
         if site is None or site not in plan.sites.index or not bool(plan.sites.at[site, "is_open"]):
@@ -418,6 +422,17 @@ def check_training(plan: Plan, ref: Reference) -> Iterator[Problem]:
         if at_site + summary["largest_run_shortfall_flops"] < training.largest_run_flops * (1 - REL_TOL) - 1.0:
             yield _problem("training", "largest_run", f"site {site} trains at {at_site:.4g} FLOP/s, below the largest "
                            f"run's {training.largest_run_flops:.4g} with no shortfall reported")
+
+
+def _time_shared_flops(plan: Plan, training: TrainingInputs) -> float:
+    """Training FLOP/s of the serving chips off-peak, from the allocation and the time-sharing rates."""
+    rates = training.time_shared_flops_per_chip
+    if rates is None or plan.allocation.empty:
+        return 0.0
+    alloc = plan.allocation
+    keys = list(zip(alloc["chip"], alloc["service_class"]))
+    per_chip = [float(rates.get(key, 0.0)) for key in keys]
+    return float((alloc["chips_serving"].to_numpy(dtype=float) * per_chip).sum())
 
 
 def capital_spend_usd(plan: Plan, ref: Reference) -> float:

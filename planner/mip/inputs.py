@@ -51,6 +51,9 @@ class TrainingInputs:
     """index chip: sustained model FLOP/s one chip delivers in training (roofline x MFU)."""
     unmet_penalty_usd_per_flops_year: float
     """Yearly cost of one FLOP/s of training requirement left unmet (sustained or at the largest run's site)."""
+    time_shared_flops_per_chip: pd.Series | None = None
+    """index (chip, service_class): training FLOP/s one chip serving the class gives off-peak toward the
+    sustained requirement (time-sharing share x idle share of its class x flops_per_chip); None = none."""
 
 
 @dataclass(frozen=True)

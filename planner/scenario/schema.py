@@ -85,6 +85,11 @@ class TrainingConfig(StrictModel):
     unmet_penalty_usd_per_pflops_year: float = Field(gt=0)
     """Yearly value of one PFLOP/s of training compute left unmet (sustained, or missing at the largest
     run's site) [USD per PFLOP/s-year]; the reference scenarios price it as renting the shortfall abroad."""
+    time_sharing_share: float | None = Field(None, ge=0, le=1)
+    """Share of the inference chips' off-peak idle capacity (1 - 1/peak_to_mean_ratio of their class) that
+    counts toward the sustained training requirement (not toward the largest run, which needs its own chips
+    at one site) [-]; None = none. A labelled assumption: no public anchor gives it; its extra energy is not
+    counted."""
 
 
 class AdoptionObservation(StrictModel):

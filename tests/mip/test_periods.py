@@ -237,3 +237,23 @@ def test_the_year_inference_compute_overtakes_training():
     assert compute["2030"] == pytest.approx({"inference_flops": 6e15, "training_flops": 5e15})
     assert plan.metadata["inference_overtakes_training_year"] == 2030
     assert plan.metadata["cost_usd_by_year"]["2027"] == pytest.approx(100_000 + 8 * 11_000)
+
+
+def test_time_sharing_counts_idle_inference_capacity_toward_training():
+    """Training needs 2e15 FLOP/s; 3 serving chips of a class with peak/mean 2 idle half the time, and with
+    a time-sharing share of 1 they give 3 x 0.5 x 1e15 = 1.5e15 off-peak: one training chip is enough
+    (4 chips, 144,000 a year) instead of two (155,000)."""
+    from planner.extract import extract
+    from planner.verify import verify
+
+    inputs = one_site(3e3, training_flops=2e15)
+    shared = replace(inputs, training=replace(inputs.training, time_shared_flops_per_chip=pd.Series(
+        {("X", "interactive"): 0.5e15}).rename_axis(["chip", "service_class"])))
+    for case, chips, cost in ((inputs, 5, 155_000.0), (shared, 4, 144_000.0)):
+        m = build_model(case)
+        outcome = solve(m, EXACT)
+        assert outcome.objective * 1e6 == pytest.approx(cost, rel=1e-9)
+        plan = extract(m, case, outcome, "hash")
+        assert plan.fleet["chips"].sum() == chips
+        assert verify(plan, case).ok, verify(plan, case)
+    assert plan.metadata["training"]["time_shared_flops"] == pytest.approx(1.5e15)

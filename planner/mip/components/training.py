@@ -30,9 +30,15 @@ def add_training(m: pyo.ConcreteModel, inputs: ModelInputs) -> None:
         doc="training compute at site s [EFLOP/s]")
     sustained, largest = training.sustained_flops / FLOPS_SCALE, training.largest_run_flops / FLOPS_SCALE
     m.unmet_training_eflops = pyo.Var(bounds=(0, sustained), doc="sustained training compute left unmet [EFLOP/s]")
+    shared = training.time_shared_flops_per_chip
+    shared = {} if shared is None else (shared[shared > 0] / FLOPS_SCALE).to_dict()
+    m.time_shared_eflops = pyo.Expression(
+        expr=sum(shared[k, q] * m.chips_serving[s, k, q] for s, k, q in m.CAPACITY if (k, q) in shared),
+        doc="training compute of serving chips off-peak (time-sharing) [EFLOP/s]")
     m.training_requirement = pyo.Constraint(
-        expr=sum(m.site_training_eflops[s] for s in m.SITES) + m.unmet_training_eflops >= sustained,
-        doc="sum_s site_training_eflops[s] + unmet_training_eflops >= sustained [EFLOP/s]")
+        expr=sum(m.site_training_eflops[s] for s in m.SITES) + m.time_shared_eflops + m.unmet_training_eflops
+        >= sustained,
+        doc="sum_s site_training_eflops[s] + time_shared_eflops + unmet_training_eflops >= sustained [EFLOP/s]")
     m.is_training_site = pyo.Var(m.SITES, domain=pyo.Binary, doc="1 if site s hosts the largest training run")
     m.run_shortfall_eflops = pyo.Var(bounds=(0, largest), doc="largest run's rate missing at its site [EFLOP/s]")
     m.one_training_site = pyo.Constraint(expr=sum(m.is_training_site[s] for s in m.SITES) == 1,
