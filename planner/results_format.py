@@ -90,7 +90,9 @@ def _training_lines(plan) -> list[tuple[str, str]]:
     training = plan.metadata.get("training")
     if not training:
         return []
-    return [("training", f"{training['provided_flops'] / 1e18:,.2f} EFLOP/s provided for "
+    shared = training.get("time_shared_flops", 0.0)
+    shared_text = f" + {shared / 1e18:,.2f} time-shared off-peak" if shared > 0 else ""
+    return [("training", f"{training['provided_flops'] / 1e18:,.2f} EFLOP/s provided{shared_text} for "
              f"{training['sustained_flops'] / 1e18:,.2f} sustained (unmet {training['unmet_flops'] / 1e18:,.2f}); "
              f"largest run {training['largest_run_flops'] / 1e18:,.2f} at {training['largest_run_site']} "
              f"(shortfall {training['largest_run_shortfall_flops'] / 1e18:,.2f})")]
