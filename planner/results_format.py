@@ -91,7 +91,9 @@ def _training_lines(plan) -> list[tuple[str, str]]:
     if not training:
         return []
     shared = training.get("time_shared_flops", 0.0)
-    shared_text = f" + {shared / 1e18:,.2f} time-shared off-peak" if shared > 0 else ""
+    used = min(shared, max(training["sustained_flops"] - training["provided_flops"] - training["unmet_flops"], 0.0))
+    shared_text = (f" + {used / 1e18:,.2f} time-shared off-peak (of {shared / 1e18:,.2f} idle)" if shared > 0
+                   else "")
     return [("training", f"{training['provided_flops'] / 1e18:,.2f} EFLOP/s provided{shared_text} for "
              f"{training['sustained_flops'] / 1e18:,.2f} sustained (unmet {training['unmet_flops'] / 1e18:,.2f}); "
              f"largest run {training['largest_run_flops'] / 1e18:,.2f} at {training['largest_run_site']} "
