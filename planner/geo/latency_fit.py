@@ -5,6 +5,11 @@ because short and long pairs should count alike; absolute rather than squared, b
 pairs are routed absurdly (a 236 km pair at 35 ms) and must not drag the constants. It is solved by
 iteratively reweighted Gauss-Newton steps with Levenberg-Marquardt damping (numpy only).
 
+Optionally (``error_cap``) each pair's error counts at most up to a cap, so that pairs off by more stop
+pulling the constants. That objective is not convex: the fit first solves the uncapped problem and starts
+the capped one from there. It is not the shipped fit: cross-validated honestly it gains little and depends
+on the start (docs/latency.md, "Fit").
+
 Weights: the calibration pairs are dominated by international pairs and, among domestic pairs, by one
 country (the United States: 2,210 of 2,327); a model that must hold in other countries is fitted with every
 country's domestic pairs together weighing ``DOMESTIC_WEIGHT`` international pairs.
@@ -49,12 +54,14 @@ def _predict_with_jacobian(theta, X, fibre):
 
 
 def fit_latency_model(features: pd.DataFrame, measured_ms, weights=None, base: LatencyModel | None = None,
-                      start: LatencyModel | None = None, iterations: int = 100) -> LatencyModel:
+                      start: LatencyModel | None = None, iterations: int = 100,
+                      error_cap: float | None = None) -> LatencyModel:
     """Fit the access delay and the inflation coefficients on pairs (``pair_features`` rows) with measured
     minimum RTTs.
 
     Rows measured faster than light in fibre (``PHYSICS_TOLERANCE``) are left out. ``base`` supplies the
-    constants that are not fitted (fibre speed, hub size, residual bands); ``start`` the first guess.
+    constants that are not fitted (fibre speed, hub size, residual bands); ``start`` the first guess;
+    ``error_cap`` the relative error beyond which a pair no longer counts (None: plain absolute errors).
     """
     base = base or LatencyModel()
     measured = np.asarray(measured_ms, dtype=float)
@@ -64,13 +71,27 @@ def fit_latency_model(features: pd.DataFrame, measured_ms, weights=None, base: L
     X = design(features)[keep]
     fibre, y, w0 = fibre[keep], measured[keep], weights[keep]
     theta = _theta(start) if start is not None else np.concatenate([[math.log(0.5)], np.zeros(X.shape[1])])
+    theta = _minimise(theta, X, fibre, y, w0, None, iterations)
+    if error_cap is not None:
+        theta = _minimise(theta, X, fibre, y, w0, error_cap, iterations)
+    return _with_theta(base, theta)
+
+
+def _minimise(theta, X, fibre, y, w0, cap: float | None, iterations: int) -> np.ndarray:
+    """Weighted sum of absolute relative errors (each at most ``cap``; None: no cap), from ``theta``."""
+    def loss(r):
+        return np.abs(r) if cap is None else np.minimum(np.abs(r), cap)
+
     predicted, jacobian = _predict_with_jacobian(theta, X, fibre)
     residual = predicted / y - 1.0
-    objective = float(w0 @ np.abs(residual))
+    objective = float(w0 @ loss(residual))
     damping = 1e-3
     for _ in range(iterations):
-        # IRLS: |r| = r^2 / |r|, weights from the current residuals (floored so exact fits stay finite)
+        # IRLS: |r| = r^2 / |r|, weights from the current residuals (floored so exact fits stay finite);
+        # pairs beyond the cap have no gradient
         w = w0 / np.maximum(np.abs(residual), 0.01)
+        if cap is not None:
+            w = w * (np.abs(residual) < cap)
         J = jacobian / y[:, None]
         normal, gradient = J.T @ (J * w[:, None]), J.T @ (w * residual)
         improved = False
@@ -80,7 +101,7 @@ def fit_latency_model(features: pd.DataFrame, measured_ms, weights=None, base: L
             with np.errstate(over="ignore", invalid="ignore"):
                 trial_pred, trial_jac = _predict_with_jacobian(trial, X, fibre)
             trial_residual = trial_pred / y - 1.0
-            trial_objective = float(w0 @ np.abs(trial_residual))
+            trial_objective = float(w0 @ loss(trial_residual))
             if math.isfinite(trial_objective) and trial_objective <= objective:
                 gain = objective - trial_objective
                 theta, predicted, jacobian, residual, objective = trial, trial_pred, trial_jac, trial_residual, trial_objective
@@ -90,7 +111,7 @@ def fit_latency_model(features: pd.DataFrame, measured_ms, weights=None, base: L
             damping *= 4.0
         if not improved:
             break
-    return _with_theta(base, theta)
+    return theta
 
 
 def country_weights(country_a, country_b, domestic_weight: float = DOMESTIC_WEIGHT) -> np.ndarray:

@@ -177,6 +177,20 @@ def test_fit_recovers_known_constants_despite_absurd_routes():
         assert fitted.inflation[name] == pytest.approx(TRUTH.inflation[name], abs=0.03), name
 
 
+def test_capped_fit_finds_the_direct_routes_among_detours():
+    # 40 % of the pairs take the modelled route, 60 % are off by a log-normal factor (hosting networks that
+    # no feature describes): pairs beyond the cap stop pulling, so the capped fit lands on the modelled
+    # routes several times closer than the plain absolute-error fit
+    features = _synthetic_features(1500, seed=4)
+    truth = lat.predict_min_ms(features, TRUTH)
+    rng = np.random.default_rng(5)
+    measured = truth * np.where(rng.uniform(size=truth.size) < 0.4, 1.0, rng.lognormal(0.0, 0.5, truth.size))
+    capped = lat.predict_min_ms(features, fit.fit_latency_model(features, measured, error_cap=0.1))
+    plain = lat.predict_min_ms(features, fit.fit_latency_model(features, measured))
+    capped_error, plain_error = np.median(np.abs(capped / truth - 1)), np.median(np.abs(plain / truth - 1))
+    assert capped_error < 0.003 and capped_error < 0.4 * plain_error
+
+
 def test_fit_ignores_pairs_faster_than_light():
     features = _synthetic_features(800, seed=2)
     measured = lat.predict_min_ms(features, TRUTH)
