@@ -149,6 +149,8 @@ def _sites_section(plan) -> Section | None:
 
 def _halls_section(plan) -> Section | None:
     halls = plan.cooling_halls
+    # the LP may leave a few kW of solver slack in an unused hall; show the halls that carry load
+    halls = halls[halls["it_mw"] >= 0.05] if not halls.empty else halls
     if halls.empty:
         return None
     table = pd.DataFrame({"site": halls["site"].astype(str), "cooling": halls["cooling"].astype(str),
