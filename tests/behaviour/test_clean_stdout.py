@@ -17,7 +17,7 @@ def run_planner(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.solver
-@pytest.mark.parametrize("file, problem", [("cap41.txt", "cflp"),
+@pytest.mark.parametrize("file, problem", [pytest.param("cap41.txt", "cflp", marks=pytest.mark.slow),
                                            pytest.param("pmed1.txt", "pmedian", marks=pytest.mark.slow)])
 def test_bench_orlib_json_is_one_json_object_per_line(tmp_path, file, problem):
     done = run_planner("bench", "orlib", str(ORLIB / file), "--problem", problem, "--json", cwd=tmp_path)

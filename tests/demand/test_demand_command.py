@@ -10,6 +10,7 @@ from planner.cli import cli
 pytestmark = pytest.mark.unit
 
 
+@pytest.mark.slow
 def test_tables_for_great_britain():
     result = CliRunner().invoke(cli, ["demand", "great-britain", "--sensitivity"])
     assert result.exit_code == 0, result.output

@@ -64,6 +64,7 @@ def test_cli_shows_the_schedule(solved_folder):
     assert (solved_folder[1] / "report.html").stat().st_size > 0  # the report of the last planning year
 
 
+@pytest.mark.slow
 def test_one_year_of_a_buildout_is_a_single_year_plan(buildout):
     year = buildout.for_year(2033)
     assert year.planning_years is None and "year" not in year.fleet
@@ -73,6 +74,7 @@ def test_one_year_of_a_buildout_is_a_single_year_plan(buildout):
     assert "present_value_usd" not in year.metadata and "scenario_config" in year.metadata
 
 
+@pytest.mark.slow
 def test_buildout_is_verified_and_follows_demand(buildout):
     assert buildout.metadata["verification"]["ok"], buildout.metadata["verification"]["violations"]
     assert "fleet_lifetime" in buildout.metadata["verification"]["checks"]
