@@ -407,10 +407,7 @@ def _finish(model, outcome, reduction: Reduction, prepared: Prepared, options: S
     with timer.stage("verify"):
         reference = reference_for(prepared)
         verification = verify(result, reference)
-    result.metadata["verification"] = {"ok": verification.ok, "checks": list(verification.checks_run),
-                                       "violations": [str(v) for v in verification.violations]}
-    if not verification.ok:
-        log.warning("plan failed independent verification:\n%s", verification)
+    _record_verification(result, verification, "plan")
     if outcome.has_solution:
         with timer.stage("economics"):
             result = _with_economics(result, economics_rates(prepared, reference))
@@ -573,12 +570,17 @@ def solve_periods(prepared: PreparedPeriods, options: SolveOptions | None = None
     with timer.stage("verify"):
         references = period_reference_for(prepared)
         verification = verify_periods(result, references)
-    result.metadata["verification"] = {"ok": verification.ok, "checks": list(verification.checks_run),
-                                       "violations": [str(v) for v in verification.violations]}
-    if not verification.ok:
-        log.warning("build-out plan failed independent verification:\n%s", verification)
+    _record_verification(result, verification, "build-out plan")
     if outcome.has_solution:
         with timer.stage("economics"):
             rates = {year: economics_rates(p, references.references[year]) for year, p in prepared.periods.items()}
             result = _with_economics(result, rates)
     return result.with_timings(timer.timings_s)
+
+
+def _record_verification(result: Plan, verification, what: str) -> None:
+    """Store the independent re-check in plan.json's metadata and warn when it fails."""
+    result.metadata["verification"] = {"ok": verification.ok, "checks": list(verification.checks_run),
+                                       "violations": [str(v) for v in verification.violations]}
+    if not verification.ok:
+        log.warning("%s failed independent verification:\n%s", what, verification)
