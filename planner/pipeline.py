@@ -12,7 +12,7 @@ import platform
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from importlib.metadata import PackageNotFoundError, version
 
 import pandas as pd
@@ -48,6 +48,8 @@ from planner.periods import PeriodSchedule
 from planner.results import Plan
 from planner.roofline import (WorkloadProfile, load_workloads, serving_coefficients, training_flops_per_chip,
                               training_power_kw_per_chip)
+from planner.roofline.efficiency import DEFAULT_EFFICIENCY
+from planner.roofline.growth import PeriodGrowth, period_growth
 from planner.roofline.levers import apply_levers, levers_for
 from planner.scenario.load import scenario_hash
 from planner.scenario.schema import Scenario
@@ -177,6 +179,31 @@ def _at_price_factor(table: pd.DataFrame, factor: float) -> pd.DataFrame:
     return table.assign(**{c: table[c] * factor for c in columns})
 
 
+def unservable_classes(prepared: Prepared) -> list[str]:
+    """Service classes with demand that no chip of ``prepared`` can serve (a build-out year whose grown
+    models outgrow every chip within the class's latency limits)."""
+    served = set(prepared.inputs.throughput_tokens_per_s.index.get_level_values("service_class"))
+    wanted = prepared.inputs.demand_tokens_per_s
+    wanted = set(wanted[wanted > 0].index.get_level_values("service_class"))
+    return sorted(wanted - served)
+
+
+def _unservable_by_year(prepared: PreparedPeriods) -> dict[str, list[str]]:
+    """``unservable_classes`` of every planning year, each year that has some logged as a warning."""
+    by_year = {str(year): unservable_classes(period) for year, period in prepared.periods.items()}
+    for year, classes in by_year.items():
+        if classes:
+            log.warning("%s: no chip can serve %s: the served models (%.3g x their cards' per-token compute) outgrow "
+                        "every chip within the class's latency limits", year, ", ".join(classes),
+                        _growth(prepared.scenario, int(year)).compute_factor)
+    return by_year
+
+
+def _growth(scenario: Scenario, year: int) -> PeriodGrowth:
+    """Served models and serving software in ``year`` of a build-out (the first planning year: the cards)."""
+    return period_growth(scenario.model_trends, year - scenario.planning_years[0])
+
+
 def _n_minus_1_shares(scenario: Scenario) -> pd.Series | None:
     """Per class, the N-1 share where any class sets one (0 elsewhere); None when none does."""
     shares = {str(q): cfg.n_minus_1_share or 0.0 for q, cfg in scenario.service_classes.items()}
@@ -247,7 +274,10 @@ def prepare(scenario: Scenario, progress: Progress | None = None, period_year: i
         chips = _at_price_factor(chips, price_factor_of_year)
     with timer.stage("throughput"):
         workloads = served_workloads(scenario)
-        per_chip = serving_coefficients(catalog.loc[chips.index], workloads)
+        growth = _growth(scenario, period_year) if buildout else PeriodGrowth()
+        per_chip = serving_coefficients(catalog.loc[chips.index], workloads,
+                                        replace(DEFAULT_EFFICIENCY, software_speedup=growth.software_speedup),
+                                        model_compute_factor=growth.compute_factor)
         per_chip = _with_training_power(per_chip, catalog.loc[chips.index])
         chips, average_kw = _chip_power(scenario, chips, catalog, per_chip)
         sites = candidate_sites(scenario)
@@ -558,6 +588,8 @@ def solve_periods(prepared: PreparedPeriods, options: SolveOptions | None = None
         metadata = {"versions": package_versions(), "solver": outcome.solver, "solver_options": options.as_dict(),
                     "problem_size": problem_size(model), "policy": _policy_summary(first),
                     "policy_by_year": {str(y): _policy_summary(p) for y, p in prepared.periods.items()},
+                    "model_growth_by_year": {str(y): asdict(_growth(prepared.scenario, y)) for y in prepared.periods},
+                    "unservable_classes_by_year": _unservable_by_year(prepared),
                     "regions": _regions_summary(first), "chip_policy": _chip_policy_summary(first),
                     "scenario_config": prepared.scenario.model_dump(mode="json")}
 

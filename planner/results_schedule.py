@@ -30,7 +30,17 @@ def schedule_headline(plan) -> list[tuple[str, str]]:
                           f"at {years[0]}, {meta.get('discount_rate', math.nan):.1%}/year"),
         ("proven lower bound", _money(plan.bound_usd)),
         *_overtake_line(meta),
+        *_unservable_line(meta),
     ]
+
+
+def _unservable_line(meta: dict) -> list[tuple[str, str]]:
+    """The years in which no chip on offer can serve a class (the grown models outgrow every replica)."""
+    unservable = {year: classes for year, classes in meta.get("unservable_classes_by_year", {}).items() if classes}
+    if not unservable:
+        return []
+    text = "; ".join(f"{year}: {', '.join(classes)}" for year, classes in sorted(unservable.items()))
+    return [("no chip can serve", f"{text} (within the classes' latency limits on any replica of <= 64 chips)")]
 
 
 def _overtake_line(meta: dict) -> list[tuple[str, str]]:
@@ -43,7 +53,8 @@ def _overtake_line(meta: dict) -> list[tuple[str, str]]:
 
 def schedule_table(plan) -> pd.DataFrame:
     """One row per planning year: yearly money and penalties, sites open, chips bought, retired and in
-    service, halls built and standing, grid connections, demand and unmet."""
+    service, halls built and standing, grid connections, demand, compute by role, the served models' growth
+    and the software speed-up, and unmet."""
     years = plan.planning_years
     meta = plan.metadata
     sites = plan.sites.reset_index()
@@ -66,6 +77,7 @@ def schedule_table(plan) -> pd.DataFrame:
             "grid MW": round(float(at["grid_mw"].sum()), 1),
             "demand M tok/s": round(demand / 1e6, 2),
             **_compute_columns(meta, year),
+            **_growth_columns(meta, year),
             "unmet": f"{float(unmet['unmet_tokens_per_s'].sum()) / demand:.1%}" if demand > 0 else "n/a",
         })
     return pd.DataFrame(rows).set_index("year")
@@ -77,6 +89,14 @@ def _compute_columns(meta: dict, year: int) -> dict:
         return {}
     return {"inference EFLOP/s": round(compute["inference_flops"] / 1e18, 2),
             "training EFLOP/s": round(compute["training_flops"] / 1e18, 2)}
+
+
+def _growth_columns(meta: dict, year: int) -> dict:
+    """The served models' per-token compute and the software speed-up of the year, per unit of the first's."""
+    growth = meta.get("model_growth_by_year", {}).get(str(year))
+    if not growth:
+        return {}
+    return {"model compute x": round(growth["compute_factor"], 2), "software x": round(growth["software_speedup"], 2)}
 
 
 def _round_m(usd: float | None) -> float:

@@ -574,6 +574,17 @@ def _unmet_chord_allowance_usd(plan: Plan, ref: Reference, exact_usd: float) -> 
     return CHORD_REL_TOL * exact_usd + CHORD_ABS_TOL * float(whole.sum())
 
 
+def unmet_cost_problem(plan: Plan, ref: Reference, written_usd: float, exact_usd: float) -> str | None:
+    """Why the unmet penalty written is not the tokens the unserved peak loses (None: it is, to the accuracy
+    of the model's chords, which lie on or above the convex load-duration curve)."""
+    above = written_usd - exact_usd
+    allowed = _unmet_chord_allowance_usd(plan, ref, exact_usd)
+    if -(COST_REL_TOL * exact_usd + ABS_USD) <= above <= allowed + COST_REL_TOL * exact_usd + ABS_USD:
+        return None
+    return (f"{written_usd:,.0f} USD/year written; the tokens the unserved peak loses over the year are worth "
+            f"{exact_usd:,.0f} (the model's chords may add up to {allowed:,.0f})")
+
+
 def _transfer_loss_usd(plan: Plan, ref: Reference) -> float:
     grid = ref.grid
     if grid is None or grid.kind != "zonal" or grid.transfer_lines is None or plan.grid_lines.empty:
@@ -598,12 +609,9 @@ def check_cost(plan: Plan, ref: Reference) -> Iterator[Problem]:
                 yield _problem("cost", component, f"{value:,.0f} USD/year written for a component verify does not know")
             continue
         if component == "unmet":
-            above = value - expected  # the chords of a convex curve lie on or above it
-            allowed = _unmet_chord_allowance_usd(plan, ref, expected)
-            if above < -(COST_REL_TOL * expected + ABS_USD) or above > allowed + COST_REL_TOL * expected + ABS_USD:
-                yield _problem("cost", component, f"{value:,.0f} USD/year written; the tokens the unserved peak loses "
-                               f"over the year are worth {expected:,.0f} (the model's chords may add up to "
-                               f"{allowed:,.0f})")
+            message = unmet_cost_problem(plan, ref, value, expected)
+            if message:
+                yield _problem("cost", component, message)
             else:
                 recomputed["unmet"] = value  # within the chords' accuracy: the total is checked on the rest
             continue

@@ -133,6 +133,10 @@ class ModelInputs:
     n_minus_1_share: pd.Series | None = None
     """index service_class: share of the class's served demand still served after losing any one site (N-1,
     see ``mip/components/redundancy.py``); None or 0 = no N-1 requirement."""
+    standing_site_chips: tuple[tuple[str, str], ...] = ()
+    """(site, chip) pairs that stand at a site though the chip serves no class there this year (a build-out's
+    chips bought earlier, within their lifetime, that this year's grown models outgrew): they keep their
+    power, space and training use."""
 
     def __post_init__(self) -> None:
         problems = list(_consistency_problems(self))

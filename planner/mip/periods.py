@@ -19,12 +19,13 @@ With one period of one year the weight is 1 and the model is the single-year mod
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pyomo.environ as pyo
 
 from planner.errors import InputError, Problem
 from planner.mip.build import BUILDERS, Builder
+from planner.mip.components.sets import serving_site_chips
 from planner.mip.inputs import USD_SCALE, ModelInputs
 from planner.periods import PeriodSchedule
 
@@ -77,6 +78,7 @@ def build_periods_model(periods: PeriodInputs, extra: Iterable[Builder] = ()) ->
     """The build-out MIP over ``periods``: one block per planning year built by the single-year builders
     (and ``extra``), linked by purchases, persistent halls, sites and connections; objective the present
     value [MUSD]."""
+    periods = _with_standing_chips(periods)
     first = periods.inputs[periods.years[0]]
     m = pyo.ConcreteModel(name=first.name)
     m.YEARS = pyo.Set(initialize=list(periods.years), ordered=True, doc="planning years")
@@ -99,11 +101,27 @@ def build_periods_model(periods: PeriodInputs, extra: Iterable[Builder] = ()) ->
     return m
 
 
+def _with_standing_chips(periods: PeriodInputs) -> PeriodInputs:
+    """Each year's inputs with the (site, chip) pairs bought earlier and still within their lifetime that
+    serve no class that year, so its block still counts their power, space and training use."""
+    serving = {year: serving_site_chips(inputs) for year, inputs in periods.inputs.items()}
+    inputs = dict(periods.inputs)
+    for t in periods.years:
+        standing = {(s, k) for p in periods.years if p <= t for s, k in serving[p]
+                    if k in periods.purchasable(p) and k in inputs[t].chips.index
+                    and periods.schedule.serves(p, t, periods.lifetime_years(k, p))}
+        extra = tuple(sorted(standing - serving[t]))
+        if extra:
+            inputs[t] = replace(inputs[t], standing_site_chips=extra)
+    return replace(periods, inputs=inputs)
+
+
 def add_purchases(m: pyo.ConcreteModel, periods: PeriodInputs) -> None:
     """buy[s,k,p] integer; chips[s,k,t] = sum of the purchases serving t; each block's fleet cost becomes the
     annuities of the chips in service, each at its purchase period's capex."""
     schedule = periods.schedule
-    keys = [(s, k, p) for p in periods.years for s, k in period_block(m, p).SITE_CHIPS if k in periods.purchasable(p)]
+    keys = [(s, k, p) for p in periods.years for s, k in sorted(serving_site_chips(periods.inputs[p]))
+            if k in periods.purchasable(p)]  # bought only where they serve (standing pairs are older chips)
     m.PURCHASES = pyo.Set(dimen=3, initialize=keys, ordered=True, doc="(site, chip, year) that may be bought")
     m.buy = pyo.Var(m.PURCHASES, domain=pyo.NonNegativeIntegers, doc="chips of type k bought at site s in year p")
     vintages: dict[tuple[str, str, int], list[int]] = {}

@@ -20,6 +20,7 @@ import yaml
 from planner.resources import data_path
 from planner.roofline.cards import ModelCard, load_model_card
 from planner.roofline.efficiency import DEFAULT_EFFICIENCY, Efficiency
+from planner.roofline.growth import grown_card
 from planner.roofline.kernel import Architecture, Hardware
 from planner.roofline.precision import BYTES_PER_ELEMENT, FALLBACK, PEAK_COLUMN, Precision
 from planner.roofline.search import best_serving
@@ -144,7 +145,7 @@ def _class_rows(chips, profile: WorkloadProfile, cards: dict[str, ModelCard], ef
 
 
 def serving_coefficients(chips: pd.DataFrame, workloads: Mapping[str, WorkloadProfile],
-                         eff: Efficiency = DEFAULT_EFFICIENCY) -> pd.DataFrame:
+                         eff: Efficiency = DEFAULT_EFFICIENCY, model_compute_factor: float = 1.0) -> pd.DataFrame:
     """Coefficient table indexed by (chip, service_class); see the module docstring for the conventions.
 
     ``replica_chips`` is the largest replica (TP x PP) among the class's models; ``batch_size`` is that of the
@@ -153,11 +154,12 @@ def serving_coefficients(chips: pd.DataFrame, workloads: Mapping[str, WorkloadPr
     including its share of server/host power, at the class's operating point; ``avg_power_kw_per_chip`` is
     the same average under its earlier name. ``prefill_time_share`` is the share of a chip's serving time
     spent reading prompts rather than generating, over the class's model mix (it splits cost between input and
-    output tokens).
+    output tokens). ``model_compute_factor``: every served card grown to that many times its per-token compute
+    (``planner.roofline.growth.grown_card``; build-out years after the first).
     """
     names = {m for p in workloads.values() for m, share in p.model_mix.items() if share > 0}
     names |= {p.draft_model for p in workloads.values() if p.draft_model}
-    cards = {m: load_model_card(m) for m in sorted(names)}
+    cards = {m: grown_card(load_model_card(m), model_compute_factor) for m in sorted(names)}
     frames = [_class_rows(chips, profile, cards, eff) for profile in workloads.values()]
     table = pd.concat(frames, ignore_index=True).set_index(["chip", "service_class"])
     return table[COEFFICIENT_COLUMNS]

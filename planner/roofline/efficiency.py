@@ -61,6 +61,11 @@ class Efficiency:
     fixed_per_layer_s: float = 4.0e-6
     """Launch and synchronisation time per layer per step (reference: 10-30 us without CUDA graphs; serving
     engines capture graphs, assumption 4 us)."""
+    software_speedup: float = 1.0
+    """Serving work per token of the calibrated software stack per unit of the one modelled: every forward
+    step's FLOPs, bytes, messages and overheads are divided by it, so busy shares, power and the roofline stay
+    as they are (1: the stack of the calibration measurements; build-out plans raise it per planning year,
+    ``planner.roofline.growth``)."""
     hbm_usable_fraction: float = 0.90
     """Share of HBM that weights, KV cache and activations may use; the rest is runtime and fragmentation."""
     scaleout_bandwidth_bytes_per_s: float = 50.0e9

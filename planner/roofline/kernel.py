@@ -242,8 +242,9 @@ def forward_step(hw: Hardware, arch: Architecture, weight_bytes, kv_bytes, tp, p
     bandwidth, latency = _link(hw, n, eff)
     p2p = latency + (arch.hidden_size * ACTIVATION_BYTES / bandwidth) * tokens_mb
     latency_s = period + (pp - 1.0) * p2p
-    return StepTime(period_s=period, latency_s=latency_s, compute_s=pp * ops.compute_s, memory_s=pp * ops.memory_s,
-                    network_s=pp * network_mb + (pp - 1.0) * p2p)
+    speedup = eff.software_speedup  # less work per step: every time shrinks alike, the busy shares stay
+    return StepTime(period_s=period / speedup, latency_s=latency_s / speedup, compute_s=pp * ops.compute_s / speedup,
+                    memory_s=pp * ops.memory_s / speedup, network_s=(pp * network_mb + (pp - 1.0) * p2p) / speedup)
 
 
 def memory_needed_bytes_per_chip(arch: Architecture, weight_bytes, kv_bytes, tp, pp, sequences, ctx, step_tokens):
@@ -314,7 +315,7 @@ def _drafting(hw: Hardware, arch: Architecture, draft: Architecture | None, weig
     model = arch if draft is None else draft
     step = forward_step(hw, model, weight_bytes, kv_bytes, tp, pp, batch, 0.0, decode_ctx, 0.0, eff)
     scale = draft_tokens / (arch.layers if draft is None else 1.0)
-    device_s = np.maximum(step.period_s - eff.step_overhead_s, 0.0)
+    device_s = np.maximum(step.period_s - eff.step_overhead_s / eff.software_speedup, 0.0)
     return StepTime(period_s=scale * device_s, latency_s=scale * device_s, compute_s=scale * step.compute_s,
                     memory_s=scale * step.memory_s, network_s=scale * step.network_s)
 

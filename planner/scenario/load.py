@@ -231,7 +231,7 @@ def load_scenario(path: str | Path | None = None, overrides: Iterable[str] = (),
 
 ADDED_OPTIONAL_KEYS = (("planning_years",), ("planning_foresight",), ("service_classes", "*", "n_minus_1_share"),
                        ("chips", "price_trend_per_year"), ("chips", "impute_missing_specs"),
-                       ("demand", "training", "time_sharing_share"))
+                       ("demand", "training", "time_sharing_share"), ("model_trends",))
 
 
 def _drop_if_none(tree: dict, path: tuple[str, ...]) -> None:

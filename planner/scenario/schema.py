@@ -342,6 +342,23 @@ class EfficiencyConfig(LeversConfig):
     """Levers of one class; a lever set here wins over the same lever set for every class."""
 
 
+class ModelTrendsConfig(StrictModel):
+    """Build-out plans: how the served models' per-token compute and the serving software's efficiency move
+    from the first planning year on (``planner.roofline.growth``; single-year plans ignore it)."""
+
+    training_compute_growth_per_year: float | None = Field(None, gt=0, le=100)
+    """Growth of frontier training compute [x per year]; None = the shipped trend (data/trends/models.yaml,
+    Epoch AI: 4-5x a year, 4.5)."""
+    inference_compute_exponent: float | None = Field(None, ge=0, le=2)
+    """Per-token compute of the served models ~ training compute ^ this [-]; 0 = the model cards stay as they
+    are; None = 0.5 (the compute-optimal argument, an assumption)."""
+    software_efficiency: Literal["none", "low", "central", "high"] = "central"
+    """Which of the shipped serving-software gain cases applies (data/trends/models.yaml, assumptions:
+    10 / 25 / 50% less work per token a year); "none" = the calibrated stack throughout."""
+    software_gain_per_year: float | None = Field(None, ge=0, le=5)
+    """Serving-software gain [1/year]: work per token falls by 1 + this a year; None = the chosen case's."""
+
+
 class SolverConfig(StrictModel):
     time_limit_s: float = Field(300.0, gt=0)
     """Wall-clock limit of the MIP solve [s]; the incumbent is returned with its gap when reached.
@@ -384,6 +401,8 @@ class Scenario(StrictModel):
     grid: GridConfig = GridConfig()
     policy: PolicyConfig = PolicyConfig()
     efficiency: EfficiencyConfig = EfficiencyConfig()
+    model_trends: ModelTrendsConfig | None = None
+    """Build-out plans: served models and serving software over the years; None = the shipped trends."""
     solver: SolverConfig = SolverConfig()
 
     @property

@@ -19,12 +19,15 @@ pytestmark = pytest.mark.solver
 
 EXACT = planner.SolveOptions(mip_gap=0.0, time_limit_s=60)
 YEARS = "planning_years=[2027,2030,2033]"
+HELD_MODELS = "\nmodel_trends:\n  inference_compute_exponent: 0\n  software_efficiency: none\n"
 
 
 @pytest.fixture(scope="module")
 def tiny_path(tmp_path_factory):
+    """The tiny scenario with the served models and software held at their first-year state, so these tests
+    see the periods' own mechanics (growth over the years: ``test_model_growth_pipeline``)."""
     path = tmp_path_factory.mktemp("periods") / "tiny.yaml"
-    path.write_text(textwrap.dedent(TINY))
+    path.write_text(textwrap.dedent(TINY) + HELD_MODELS)
     return path
 
 
@@ -131,16 +134,19 @@ def test_planning_years_must_increase(tiny_path):
         planner.load_scenario(tiny_path, ["planning_years=[2030,2027]"])
 
 
-def test_scenario_hash_unchanged_without_the_buildout_keys(tiny_path):
+def test_scenario_hash_unchanged_without_the_buildout_keys(tmp_path):
     """Scenarios that leave the build-out keys out hash as before those keys existed."""
     import hashlib
 
     from planner.scenario.load import scenario_hash
 
+    tiny_path = tmp_path / "tiny.yaml"
+    tiny_path.write_text(textwrap.dedent(TINY))
     scenario = planner.load_scenario(tiny_path)
     dumped = scenario.model_dump(mode="json")
     assert dumped["planning_years"] is None and dumped["planning_foresight"] is None
-    for key in ("planning_years", "planning_foresight"):
+    assert dumped["model_trends"] is None
+    for key in ("planning_years", "planning_foresight", "model_trends"):
         dumped.pop(key)
     for key in ("price_trend_per_year", "impute_missing_specs"):
         dumped["chips"].pop(key)

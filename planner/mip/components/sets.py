@@ -7,6 +7,12 @@ import pyomo.environ as pyo
 from planner.mip.inputs import ModelInputs
 
 
+def serving_site_chips(inputs: ModelInputs) -> set[tuple[str, str]]:
+    """(site, chip) pairs where the chip can serve some class at the site."""
+    index = inputs.throughput_tokens_per_s.index
+    return set(zip(index.get_level_values("site"), index.get_level_values("chip")))
+
+
 def add_sets(m: pyo.ConcreteModel, inputs: ModelInputs) -> None:
     """REGIONS, SITES, CHIPS, SERVICE_CLASSES, DEMANDS[r,q], SERVE_ARCS[r,q,s], CAPACITY[s,k,q], SITE_CHIPS[s,k],
     TRAINING_CHIPS[s,k]."""
@@ -21,7 +27,7 @@ def add_sets(m: pyo.ConcreteModel, inputs: ModelInputs) -> None:
                            doc="(region, service_class, site) within the class's RTT budget")
     m.CAPACITY = pyo.Set(dimen=3, initialize=list(thr_index), ordered=True,
                          doc="(site, chip, service_class) where the chip can serve the class at the site")
-    site_chips = sorted(set(zip(thr_index.get_level_values("site"), thr_index.get_level_values("chip"))))
+    site_chips = sorted(serving_site_chips(inputs) | set(inputs.standing_site_chips))
     m.SITE_CHIPS = pyo.Set(dimen=2, initialize=site_chips, ordered=True, doc="(site, chip) that may be bought")
     training = inputs.training
     trainers = set() if training is None else set(training.flops_per_chip.index[training.flops_per_chip > 0])
