@@ -2,24 +2,28 @@
 starts from a finished run of the same structure shorten the solves.
 
     python benchmarks/bench_sweep.py                    # both parts, India with 4 demand regions
+    python benchmarks/bench_sweep.py --part speedup --json
     python benchmarks/bench_sweep.py --part speedup --regions 6
-    python benchmarks/bench_sweep.py --part warm --json
 
 The study: India (no training demand) over a 5 x 4 grid of agents per adopting person and the interactive
-round-trip budget, solved to a 0.2% gap. Each LocalCluster is started and every worker warmed up as
-``planner sweep`` does it (the ``WarmUp`` plugin: the solve path imported, one scenario prepared) before the
-clock starts, so the times are the study's runs alone; the start-up is printed apart, and the speed-up with
-it included (the whole ``planner sweep``) too.
+round-trip budget, solved to a 0.2% gap.
 
-Speed-up: wall time of the study on 1 worker over that on 2 workers (single-threaded worker processes, one
-HiGHS thread each); with N cores free the ideal is min(N, 2). The two result tables must be identical
-(timing columns aside). Where the 2-worker run loses time: ``busy_share`` is the summed run time over
-workers x wall (1.0: no worker ever idle, the client's own work and the last run's tail included), and
-``mean_run_s`` the mean run time (longer with 2 workers than with 1: the workers contend for the cores with
-each other, the client and other jobs). ``workers_cpu_s`` and ``client_cpu_s``: CPU seconds the workers and
-the client process (the LocalCluster's scheduler included) spent on the study; unlike wall times they hardly
-move with the machine's load, so they show whether 2 workers do more work than 1 and how much of it is the
-client's (serial) share.
+Speed-up: each sweep (1 worker, then 2) runs in a fresh Python process that does what ``planner sweep
+STUDY --workers N`` does: start the process the workers fork from, read the study, ``run_study`` on a new
+LocalCluster (single-threaded workers, one HiGHS thread each), write the results table, close the cluster.
+A fresh process each, so the second sweep finds nothing the first one started or loaded. Three ratios of
+1-worker time over 2-worker time, from the narrowest to the widest (with N cores free the ideal is
+min(N, 2)):
+- ``speedup``: the runs alone, from the first one submitted to the last one in (``runs_s``);
+- ``speedup_with_startup``: from before the study file is read to the cluster closed and the results table
+  written (``sweep_s``: reading the study, the cluster's start and warm-up, the runs, the table, the close);
+- ``speedup_process``: the whole process, interpreter start and imports included (``process_s``).
+The two result tables must be identical (timing columns aside). Where the 2-worker sweep loses time:
+``busy_share`` is the summed run time over workers x ``runs_s`` (1.0: no worker ever idle), ``mean_run_s``
+the mean run time and ``run_cpu_s`` the CPU seconds the runs took (a run's wall time well above its CPU
+time waited for a core: the workers contend for the cores with each other, the client and other jobs);
+``client_cpu_s`` the CPU seconds of the client process (the LocalCluster's scheduler included) during
+``sweep_s``, the part of the work that does not spread over workers.
 
 Warm start: the runs solved in order in one process, each either with the default siting start (LP, count
 relaxation, rounded counts) or with a warm start: the LP for the bound, then the yes/no choices (sites,
@@ -34,20 +38,11 @@ import argparse
 import json
 import math
 import os
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
-
-import pandas as pd
-import pyomo.environ as pyo
-import yaml
-
-import planner
-from planner.mip.build import build_model
-from planner.mip.heuristics import siting_start
-from planner.mip.reduce import reduce_inputs
-from planner.solve import SolveOptions, restricted_start, seconds_left, solve
-from planner.studies import TIMING_COLUMNS, dask_client, load, load_design, run_study
 
 AGENTS = [0.5, 0.75, 1.0, 1.25, 1.5]
 RTT_BUDGETS_MS = [15, 20, 30, 40]
@@ -55,6 +50,8 @@ MIP_GAP = 0.002
 
 
 def study_file(directory: Path, regions: int) -> Path:
+    import yaml
+
     path = directory / "bench-sweep.yaml"
     path.write_text(yaml.safe_dump({
         "name": "bench-sweep", "base": "india",
@@ -62,15 +59,6 @@ def study_file(directory: Path, regions: int) -> Path:
         "grid": {"demand.agents_per_capita": AGENTS, "service_classes.interactive.rtt_budget_ms": RTT_BUDGETS_MS},
         "solver": {"time_limit_s": 300, "mip_gap": MIP_GAP}}, sort_keys=False))
     return path
-
-
-def _warm_up(client, design) -> None:
-    try:
-        from planner.studies.warm import WarmUp
-    except ImportError:  # a planner before the warm-up plugin (to measure it against): import the pipeline only
-        client.run(lambda: __import__("planner.pipeline") and None)
-        return
-    client.register_plugin(WarmUp(design.runs[0].scenario.model_dump(mode="json")))
 
 
 def _cpu_s() -> float:
@@ -81,45 +69,64 @@ def _cpu_s() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def timed_study(design, out: Path, workers: int) -> dict:
-    started = time.perf_counter()
-    with dask_client(workers=workers) as client:
-        client.wait_for_workers(workers)
-        _warm_up(client, design)
-        ready = time.perf_counter()
-        workers_before, client_before = client.run(_cpu_s), _cpu_s()
-        outcome = run_study(design, out, client=client)
-        wall_s = time.perf_counter() - ready
-        client_cpu_s = _cpu_s() - client_before
-        workers_after = client.run(_cpu_s)
-    workers_cpu_s = sum(workers_after[w] - workers_before.get(w, 0.0) for w in workers_after)
+def one_sweep(study: Path, out: Path, workers: int) -> dict:
+    """``planner sweep STUDY --workers N --out OUT`` in this process (a fresh one), in the command's order,
+    timed. Imports only what the command has imported by then."""
+    started, client_before = time.perf_counter(), _cpu_s()
+    from planner.studies.local import prestart
+
+    method = prestart()
+    from planner.studies import load_design, run_study
+
+    design = load_design(study)
+    read_s, client_read_cpu_s = time.perf_counter() - started, _cpu_s() - client_before
+    outcome = run_study(design, out, workers=workers)
+    sweep_s = time.perf_counter() - started
     table = outcome.table
-    runs_s = float(table["wall_s"].sum())
-    return {"workers": workers, "startup_s": round(ready - started, 2), "wall_s": round(wall_s, 2),
-            "sum_run_wall_s": round(runs_s, 2), "mean_run_s": round(runs_s / len(table), 3),
-            "busy_share": round(runs_s / (workers * wall_s), 3), "workers_cpu_s": round(workers_cpu_s, 2),
-            "client_cpu_s": round(client_cpu_s, 2), "done": outcome.progress.done,
+    runs_s = outcome.timings_s["runs_s"]
+    return {"workers": workers, "start_method": method, "sweep_s": round(sweep_s, 2), "read_study_s": round(read_s, 2),
+            **{key: round(value, 2) for key, value in outcome.timings_s.items()},
+            "sum_run_wall_s": round(float(table["wall_s"].sum()), 2),
+            "run_cpu_s": round(float(table["cpu_s"].sum()), 2),
+            "mean_run_s": round(float(table["wall_s"].mean()), 3),
+            "busy_share": round(float(table["wall_s"].sum()) / (workers * runs_s), 3),
+            "client_cpu_s": round(_cpu_s() - client_before, 2), "client_read_cpu_s": round(client_read_cpu_s, 2),
+            "done": outcome.progress.done,
             "optimal": int((table["state"] == "optimal").sum())}
 
 
+def _fresh_sweep(study: Path, out: Path, workers: int) -> dict:
+    command = [sys.executable, __file__, "--one-sweep", str(workers), "--study", str(study), "--out", str(out)]
+    started = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    process_s = time.perf_counter() - started
+    if done.returncode != 0:
+        raise RuntimeError(f"the {workers}-worker sweep failed:\n{done.stderr[-3000:]}")
+    return {**json.loads(done.stdout.strip().splitlines()[-1]), "process_s": round(process_s, 2)}
+
+
 def speedup(regions: int) -> dict:
+    from planner.studies import TIMING_COLUMNS, load
+
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        design = load_design(study_file(tmp, regions))
+        study = study_file(tmp, regions)
         load_before = os.getloadavg()[0]
-        one = timed_study(design, tmp / "one", 1)
-        two = timed_study(design, tmp / "two", 2)
+        one = _fresh_sweep(study, tmp / "one", 1)
+        two = _fresh_sweep(study, tmp / "two", 2)
         timing = list(TIMING_COLUMNS)
         identical = load(tmp / "one").drop(columns=timing).equals(load(tmp / "two").drop(columns=timing))
-    with_startup = (one["wall_s"] + one["startup_s"]) / (two["wall_s"] + two["startup_s"])
-    return {"runs": len(design.runs), "one": one, "two": two, "speedup": round(one["wall_s"] / two["wall_s"], 3),
-            "speedup_with_startup": round(with_startup, 3), "tables_identical": bool(identical),
+    ratio = {name: round(one[key] / two[key], 3) for name, key in
+             (("speedup", "runs_s"), ("speedup_with_startup", "sweep_s"), ("speedup_process", "process_s"))}
+    return {"runs": one["done"], "one": one, "two": two, **ratio, "tables_identical": bool(identical),
             "cores": os.cpu_count(), "load_average_1min_before": load_before,
             "load_average_1min": os.getloadavg()[0]}
 
 
 def _columns(model) -> list:
     """The model's columns as ``HighsInstance`` orders them (unfixed active variables, declaration order)."""
+    import pyomo.environ as pyo
+
     return [v for v in model.component_data_objects(pyo.Var, active=True, descend_into=True) if not v.fixed]
 
 
@@ -136,7 +143,10 @@ class WarmStart:
         self.choices: dict[tuple, dict[int, float]] = {}
         self.used = 0
 
-    def __call__(self, instance, options: SolveOptions, deadline: float):
+    def __call__(self, instance, options, deadline: float):
+        from planner.mip.heuristics import siting_start
+        from planner.solve import restricted_start, seconds_left
+
         fixed = self.choices.get(_structure(instance.columns))
         if fixed is None:
             return siting_start(instance, options, deadline)
@@ -152,7 +162,11 @@ class WarmStart:
                                              if v.is_binary() and v.value is not None}
 
 
-def _solve(prepared, options: SolveOptions, start):
+def _solve(prepared, options, start):
+    from planner.mip.build import build_model
+    from planner.mip.reduce import reduce_inputs
+    from planner.solve import solve
+
     model = build_model(reduce_inputs(prepared.inputs).inputs)
     started = time.perf_counter()
     outcome = solve(model, options, start=start)
@@ -160,6 +174,13 @@ def _solve(prepared, options: SolveOptions, start):
 
 
 def warm_starts(regions: int) -> dict:
+    import pandas as pd
+
+    import planner
+    from planner.mip.heuristics import siting_start
+    from planner.solve import SolveOptions
+    from planner.studies import load_design
+
     with tempfile.TemporaryDirectory() as tmp:
         design = load_design(study_file(Path(tmp), regions))
     options = SolveOptions(time_limit_s=300, mip_gap=MIP_GAP)
@@ -189,7 +210,13 @@ def main() -> None:
     parser.add_argument("--part", choices=["speedup", "warm", "both"], default="both")
     parser.add_argument("--regions", type=int, default=4)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--one-sweep", type=int, metavar="WORKERS", help=argparse.SUPPRESS)
+    parser.add_argument("--study", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.one_sweep:  # one sweep of the speed-up part, in the fresh process ``speedup`` started
+        print(json.dumps(one_sweep(args.study, args.out, args.one_sweep)))
+        return
     report = {"regions": args.regions}
     if args.part in {"speedup", "both"}:
         report["speedup"] = speedup(args.regions)
@@ -204,12 +231,15 @@ def main() -> None:
               f"{s['load_average_1min']:.1f} after")
         for key in ("one", "two"):
             r = s[key]
-            print(f"  {r['workers']} worker(s): {r['wall_s']:.1f} s wall ({r['sum_run_wall_s']:.1f} s of runs, "
-                  f"{r['mean_run_s']:.2f} s each, workers busy {r['busy_share']:.0%}; start-up with warm-up "
-                  f"{r['startup_s']:.1f} s), {r['optimal']}/{s['runs']} optimal; CPU: workers "
-                  f"{r['workers_cpu_s']:.1f} s, client and scheduler {r['client_cpu_s']:.1f} s")
-        print(f"  speed-up 2 over 1: {s['speedup']:.2f}x ({s['speedup_with_startup']:.2f}x with the start-up); "
-              f"tables identical: {s['tables_identical']}")
+            print(f"  {r['workers']} worker(s): runs {r['runs_s']:.1f} s ({r['mean_run_s']:.2f} s each, CPU "
+                  f"{r['run_cpu_s']:.1f} s of {r['sum_run_wall_s']:.1f} s, workers busy {r['busy_share']:.0%}); "
+                  f"sweep {r['sweep_s']:.1f} s (study read {r['read_study_s']:.1f} s, cluster start "
+                  f"{r['cluster_start_s']:.1f} s, warm-up {r['warm_up_s']:.1f} s, table {r['table_s']:.1f} s, "
+                  f"close {r['close_s']:.1f} s; client CPU {r['client_cpu_s']:.1f} s, "
+                  f"{r['client_read_cpu_s']:.1f} s of it reading the study); process {r['process_s']:.1f} s; "
+                  f"{r['optimal']}/{s['runs']} optimal; workers started by {r['start_method']}")
+        print(f"  speed-up 2 over 1: runs {s['speedup']:.2f}x, sweep with its start-up {s['speedup_with_startup']:.2f}x, "
+              f"whole process {s['speedup_process']:.2f}x; tables identical: {s['tables_identical']}")
     if "warm_start" in report:
         w = report["warm_start"]
         print(f"warm starts on {w['warm_started']} of {w['runs']} runs: solve {w['warm_solve_s']:.1f} s vs "

@@ -83,12 +83,16 @@ def sweep(study_file: Path, workers: int | None, scheduler: str | None, out_dir:
 
     Exit code 0 when every run finished (optimal or at its time limit), 1 when some failed (they are
     retried by the next sweep into the same folder), 2 for an invalid study."""
+    if workers is not None and scheduler:
+        raise click.UsageError("--workers sizes a new LocalCluster; it cannot be combined with --scheduler")
+    if not scheduler:  # the workers' process imports the solve path while this one reads the study
+        from planner.studies.local import prestart
+
+        prestart()
     from planner.scenario.load import parse_override
     from planner.studies import load_design, run_study
     from planner.studies.runner import available_cores
 
-    if workers is not None and scheduler:
-        raise click.UsageError("--workers sizes a new LocalCluster; it cannot be combined with --scheduler")
     values = {}
     for text in overrides:
         keys, value = parse_override(text)

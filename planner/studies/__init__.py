@@ -12,20 +12,60 @@ scenario key paths, explicit cases, Monte Carlo draws with a seed) and the outpu
 The command line is ``planner sweep STUDY.yaml [--workers N] [--scheduler ADDRESS] [--out DIR]``.
 """
 
-from planner.studies.compare import (
-    comparison_table,
-    finished,
-    is_monotone_in_cap,
-    monotone_violations,
-    pareto_front,
-    percentiles,
-)
-from planner.studies.design import Design, Point, Run, design, load_design, read_study
-from planner.studies.outputs import DERIVED
-from planner.studies.runner import Progress, StudyOutcome, dask_client, run_study
-from planner.studies.schema import Study
-from planner.studies.store import RunState
-from planner.studies.table import TIMING_COLUMNS, load
+import sys
+import types
+from importlib import import_module
+
+# Names are imported on first use (PEP 562): ``planner sweep`` starts the process its workers fork from
+# (``planner.studies.local``) before the client itself imports pandas and the rest.
+_HOME = {
+    "comparison_table": "planner.studies.compare",
+    "finished": "planner.studies.compare",
+    "is_monotone_in_cap": "planner.studies.compare",
+    "monotone_violations": "planner.studies.compare",
+    "pareto_front": "planner.studies.compare",
+    "percentiles": "planner.studies.compare",
+    "Design": "planner.studies.design",
+    "Point": "planner.studies.design",
+    "Run": "planner.studies.design",
+    "design": "planner.studies.design",
+    "load_design": "planner.studies.design",
+    "read_study": "planner.studies.design",
+    "DERIVED": "planner.studies.outputs",
+    "Progress": "planner.studies.runner",
+    "StudyOutcome": "planner.studies.runner",
+    "dask_client": "planner.studies.runner",
+    "run_study": "planner.studies.runner",
+    "Study": "planner.studies.schema",
+    "RunState": "planner.studies.store",
+    "TIMING_COLUMNS": "planner.studies.table",
+    "load": "planner.studies.table",
+}
+
+
+def __getattr__(name: str):
+    if name in _HOME:
+        value = getattr(import_module(_HOME[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'planner.studies' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_HOME))
+
+
+class _PublicNamesWin(types.ModuleType):
+    """Importing a submodule binds it on the package (``planner.studies.design`` the module); the public name
+    of the same spelling (``planner.studies.design`` the function) must win, as when it was imported eagerly."""
+
+    def __setattr__(self, name: str, value) -> None:
+        if name in _HOME and isinstance(value, types.ModuleType) and _HOME[name] == value.__name__:
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _PublicNamesWin
 
 __all__ = [
     "DERIVED",

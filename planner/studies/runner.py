@@ -14,7 +14,7 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -27,13 +27,6 @@ from planner.studies.worker import RunOutput, solve_run
 
 log = logging.getLogger(__name__)
 
-# Workers solve with one HiGHS thread; keep numpy's BLAS to one thread too, so N workers use N cores.
-# Dask's own INFO chatter (workers starting and closing) is kept out of the progress display.
-WORKER_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-              "DASK_LOGGING__DISTRIBUTED": "warning"}
-# One task per worker thread at a time: the next run goes to whichever worker frees first, so the last runs
-# are not left queued behind a busy worker while another one idles (runs last seconds to minutes).
-LOCAL_SCHEDULER_CONFIG = {"distributed.scheduler.worker-saturation": 1.0}
 POLL_S = 0.5
 NOT_IN_MANIFEST = ("key", "outputs")  # a run's outputs stay in its run.json; the results table holds them all
 
@@ -62,6 +55,10 @@ class StudyOutcome:
     directory: Path
     table: pd.DataFrame
     progress: Progress
+    timings_s: dict[str, float] = field(default_factory=dict)
+    """Where this call's time went: ``cluster_start_s`` (a new cluster and its client up), ``warm_up_s``
+    (every worker warmed up), ``runs_s`` (first run submitted to the last one in), ``close_s`` (the new
+    cluster shut down), ``table_s`` (the results table built and written). Only the phases it went through."""
 
     @property
     def ok(self) -> bool:
@@ -82,8 +79,9 @@ def available_cores() -> int:
 @contextmanager
 def dask_client(workers: int | None = None, scheduler: str | None = None) -> Iterator:
     """A client of the cluster at ``scheduler``, or of a new LocalCluster of ``workers`` single-threaded
-    worker processes (default: one per core)."""
-    from distributed import Client, LocalCluster
+    worker processes (default: one per core), forked from a process that has the solve path imported
+    (``planner.studies.local``)."""
+    from distributed import Client
 
     if not log.isEnabledFor(logging.INFO):
         logging.getLogger("distributed").setLevel(logging.WARNING)
@@ -91,12 +89,9 @@ def dask_client(workers: int | None = None, scheduler: str | None = None) -> Ite
         with Client(scheduler) as client:
             yield client
         return
-    import dask
+    from planner.studies.local import local_cluster
 
-    n_workers = workers or available_cores()
-    with dask.config.set(LOCAL_SCHEDULER_CONFIG), \
-            LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=":0",
-                         env=WORKER_ENV) as cluster, Client(cluster) as client:
+    with local_cluster(workers or available_cores()) as cluster, Client(cluster) as client:
         yield client
 
 
@@ -124,6 +119,15 @@ class _Session:
         self.resumed = sum(1 for entry in self.runs.values() if entry.get("resumed"))
         self.finished_now = 0
         self.running_keys: set[str] = set()
+        self.timings_s: dict[str, float] = {}
+
+    @contextmanager
+    def timed(self, phase: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings_s[phase] = round(time.perf_counter() - started, 3)
 
     def pending(self) -> list:
         return [run for run in self.design.runs if not RunState(self.runs[run.key]["state"]).is_finished]
@@ -200,19 +204,31 @@ def _saved(session: _Session, key: str, output: RunOutput) -> dict:
 
 
 def _execute(client, session: _Session) -> None:
-    from distributed import as_completed
-
     from planner.studies.warm import WarmUp
 
     pending = session.pending()
     scenarios = {run.key: run.scenario.model_dump(mode="json") for run in pending}
-    client.register_plugin(WarmUp(scenarios[pending[0].key]))
+    with session.timed("warm_up_s"):
+        client.register_plugin(WarmUp(scenarios[pending[0].key]))
+    with session.timed("runs_s"):
+        _collect(client, session, _submit(client, session, pending, scenarios))
+
+
+def _submit(client, session: _Session, pending: list, scenarios: dict[str, dict]) -> dict:
+    """A future per pending run (to the run's key)."""
     outputs, source = list(session.design.study.outputs), session.design.source
     futures = {}
     for run in pending:
         future = client.submit(solve_run, scenarios[run.key], run.scenario_hash, run.key, outputs, source,
                                key=f"planner-run-{run.key}-{time.time_ns()}", pure=False)
         futures[future] = run.key
+    return futures
+
+
+def _collect(client, session: _Session, futures: dict) -> None:
+    """Record each run as its result arrives, until every one is in."""
+    from distributed import as_completed
+
     outputs_checked = any(RunState(entry["state"]).is_finished for entry in session.runs.values())
     queue = as_completed(list(futures))
     try:
@@ -278,12 +294,22 @@ def run_study(design: Design, out_dir: str | Path, workers: int | None = None, s
             if session.pending() and client is not None:
                 _execute(client, session)
             elif session.pending():
-                with dask_client(workers, scheduler) as own:
-                    _execute(own, session)
+                _execute_on_own_cluster(session, workers, scheduler)
         finally:
             session.save()
         session.notify()
-        table = results_table(store, session.manifest())
-        write_results(store, table)
-    return StudyOutcome(directory=store.directory, table=table, progress=session.counts())
+        with session.timed("table_s"):
+            table = results_table(store, session.manifest())
+            write_results(store, table)
+    return StudyOutcome(directory=store.directory, table=table, progress=session.counts(),
+                        timings_s=session.timings_s)
+
+
+def _execute_on_own_cluster(session: _Session, workers: int | None, scheduler: str | None) -> None:
+    started = time.perf_counter()
+    with dask_client(workers, scheduler) as client:
+        session.timings_s["cluster_start_s"] = round(time.perf_counter() - started, 3)
+        _execute(client, session)
+        closing = time.perf_counter()
+    session.timings_s["close_s"] = round(time.perf_counter() - closing, 3)
 

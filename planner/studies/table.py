@@ -11,8 +11,9 @@ from planner.errors import Problem, StudyError
 from planner.studies.outputs import collect
 from planner.studies.store import RunState, StudyStore, write_parquet_atomic
 
-TIMING_COLUMNS = ("wall_s", "solve_s", "worker", "started", "finished")
-"""Columns that differ between executions of the same study (how long, where, when)."""
+TIMING_COLUMNS = ("wall_s", "cpu_s", "solve_s", "worker", "started", "finished")
+"""Columns that differ between executions of the same study (how long, where, when). ``cpu_s``: CPU seconds
+of the worker process during the run; well below ``wall_s`` when the run waited for a core."""
 
 
 def _outputs(store: StudyStore, key: str, entry: dict, manifest: dict) -> dict:

@@ -97,7 +97,7 @@ def solve_run(scenario_json: dict, expected_hash: str, key: str, outputs: Sequen
               source: str = "study") -> RunOutput:
     """Solve one scenario through the pipeline (``prepare`` and ``solve_prepared``); render its folder and
     collect ``outputs`` (names of the study file's ``outputs``, ``source`` its path for messages)."""
-    started, clock = _now(), time.perf_counter()
+    started, clock, cpu = _now(), time.perf_counter(), time.process_time()
     record = {"scenario_hash": expected_hash, "key": key, "started": started,
               "worker": f"{socket.gethostname()}:{os.getpid()}"}
     try:
@@ -112,13 +112,15 @@ def solve_run(scenario_json: dict, expected_hash: str, key: str, outputs: Sequen
         files = plan_files(plan, chips, scenario_json)
         record.update(state=str(state), message=_message(plan), objective_usd=document["objective_usd"],
                       gap=document["gap"], solve_s=plan.timings_s.get("solve"), **_outputs(plan, chips, outputs, source),
-                      wall_s=round(time.perf_counter() - clock, 3), finished=_now())
+                      wall_s=round(time.perf_counter() - clock, 3),
+                      cpu_s=round(time.process_time() - cpu, 3), finished=_now())
         return RunOutput(record, files)
     except Exception as error:  # noqa: BLE001 - every failure is recorded, none stops the study
         lines = traceback.format_exception(error)
         record.update(state=str(RunState.FAILED), message=f"{type(error).__name__}: {error}".strip(),
                       traceback="".join(lines)[-4000:].splitlines()[-TRACEBACK_LINES:],
-                      wall_s=round(time.perf_counter() - clock, 3), finished=_now())
+                      wall_s=round(time.perf_counter() - clock, 3),
+                      cpu_s=round(time.process_time() - cpu, 3), finished=_now())
         return RunOutput(record)
 
 
