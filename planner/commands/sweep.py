@@ -65,6 +65,28 @@ def _echo_summary(outcome, design) -> None:
         echo_table(table[columns], index=False)
 
 
+def _read_study(study_file: Path, overrides: tuple[str, ...], out_dir: Path | None):
+    from planner.scenario.load import parse_override
+    from planner.studies import load_design
+
+    values = {}
+    for text in overrides:
+        keys, value = parse_override(text)
+        values[".".join(keys)] = value
+    design = load_design(study_file, values)
+    return design, out_dir or Path("out") / "studies" / design.study.name
+
+
+def _run(design, target: Path, scheduler: str | None, client):
+    from planner.studies import run_study
+
+    display = _Display()
+    try:
+        return run_study(design, target, scheduler=scheduler, client=client, progress=display)
+    finally:
+        display.close()
+
+
 @click.command()
 @click.argument("study_file", metavar="STUDY.yaml", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--workers", type=click.IntRange(min=1), default=None,
@@ -85,29 +107,18 @@ def sweep(study_file: Path, workers: int | None, scheduler: str | None, out_dir:
     retried by the next sweep into the same folder), 2 for an invalid study."""
     if workers is not None and scheduler:
         raise click.UsageError("--workers sizes a new LocalCluster; it cannot be combined with --scheduler")
-    if not scheduler:  # the workers' process imports the solve path while this one reads the study
-        from planner.studies.local import prestart
+    from contextlib import nullcontext
 
-        prestart()
-    from planner.scenario.load import parse_override
-    from planner.studies import load_design, run_study
-    from planner.studies.runner import available_cores
+    from planner.studies.runner import available_cores, dask_client
 
-    values = {}
-    for text in overrides:
-        keys, value = parse_override(text)
-        values[".".join(keys)] = value
-    design = load_design(study_file, values)
-    target = out_dir or Path("out") / "studies" / design.study.name
-    where = f"the cluster at {scheduler}" if scheduler else \
-        f"a LocalCluster of {workers or available_cores()} single-threaded worker(s)"
-    click.echo(f"Study '{design.study.name}': {len(design.points)} points, {len(design.runs)} distinct runs, "
-               f"on {where}; results in {target}", err=True)
-    display = _Display()
-    try:
-        outcome = run_study(design, target, workers=workers, scheduler=scheduler, progress=display)
-    finally:
-        display.close()
+    # A LocalCluster is opened first: its workers start while this process reads the study.
+    with nullcontext() if scheduler else dask_client(workers) as client:
+        design, target = _read_study(study_file, overrides, out_dir)
+        where = f"the cluster at {scheduler}" if scheduler else \
+            f"a LocalCluster of {workers or available_cores()} single-threaded worker(s)"
+        click.echo(f"Study '{design.study.name}': {len(design.points)} points, {len(design.runs)} distinct runs, "
+                   f"on {where}; results in {target}", err=True)
+        outcome = _run(design, target, scheduler, client)
     _echo_summary(outcome, design)
     failed = outcome.table[outcome.table["state"].isin(["failed", "lost"])]
     for row in failed.drop_duplicates("scenario_hash").itertuples():

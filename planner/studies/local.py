@@ -6,8 +6,10 @@ pandas, geopandas and the planner (about 3 s of CPU) before its first run: on a 
 all workers, every worker pays that at once, after the client has read the study. Here the workers are
 forked from one server process (multiprocessing's ``forkserver``) that imported all of it once
 (``planner.studies.preload``), so a worker is up a fraction of a second after the cluster asks for it.
-``prestart`` starts that server at once, so its imports run beside the client's own start (reading the
-study file, expanding and hashing its scenarios); ``planner sweep`` calls it before reading the study.
+``prestart`` starts that server at once, without waiting for its imports. ``planner sweep`` opens the
+cluster before it reads the study: the server's imports and the workers' start run beside the client's
+own start (reading the study file, expanding, checking and hashing its scenarios), and each worker takes
+runs as soon as it is up.
 
 The server is one per client process and outlives the cluster (later clusters of the same process fork
 from it too); it exits with the client. Where the platform has no forkserver (Windows), workers are
@@ -94,13 +96,17 @@ def imported(module: str) -> bool:
 
 @contextmanager
 def local_cluster(n_workers: int) -> Iterator:
-    """A LocalCluster of ``n_workers`` single-threaded worker processes, forked from the prestarted server."""
+    """A LocalCluster of ``n_workers`` single-threaded worker processes, forked from the prestarted server.
+
+    It returns once its scheduler is up; the workers start in the background, so the caller can read the
+    study meanwhile, and each one takes runs as soon as it is up."""
     import dask
     from distributed import LocalCluster
 
     method = prestart()
     config = {**LOCAL_CLUSTER_CONFIG, "distributed.worker.multiprocessing-method": method}
     with dask.config.set(config), \
-            LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=":0",
+            LocalCluster(n_workers=0, threads_per_worker=1, processes=True, dashboard_address=":0",
                          env=WORKER_ENV) as cluster:
+        cluster.scale(n_workers)
         yield cluster

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from planner.errors import Problem, StudyError
-from planner.results import Plan
 
-Derived = Callable[[Plan, pd.DataFrame], dict[str, object]]
+if TYPE_CHECKING:  # the study's client reads plans only when it must; Pyomo comes with them
+    from planner.results import Plan
+
+Derived = Callable[["Plan", pd.DataFrame], dict[str, object]]
 
 
 def _chips(plan: Plan) -> pd.Series:

@@ -13,8 +13,8 @@ try:
     import distributed.nanny  # noqa: F401 - imported for the workers forked from this process
     import distributed.worker  # noqa: F401
 
-    import planner.studies.warm  # noqa: F401 - the worker plugin, and with it the solve path
-    from planner.pipeline import package_versions
+    import planner.studies.worker  # noqa: F401 - what a task runs
+    from planner.pipeline import package_versions  # the solve path
 
     package_versions()
 except Exception:  # noqa: BLE001 - see the module's docstring; a worker reports its own import errors

@@ -56,9 +56,10 @@ class StudyOutcome:
     table: pd.DataFrame
     progress: Progress
     timings_s: dict[str, float] = field(default_factory=dict)
-    """Where this call's time went: ``cluster_start_s`` (a new cluster and its client up), ``warm_up_s``
-    (every worker warmed up), ``runs_s`` (first run submitted to the last one in), ``close_s`` (the new
-    cluster shut down), ``table_s`` (the results table built and written). Only the phases it went through."""
+    """Where this call's time went: ``cluster_start_s`` (a new cluster's scheduler and client up; its
+    workers start in the background), ``runs_s`` (first run submitted to the last one in, the workers'
+    start included), ``close_s`` (the new cluster shut down), ``table_s`` (the results table built and
+    written). Only the phases it went through."""
 
     @property
     def ok(self) -> bool:
@@ -204,12 +205,9 @@ def _saved(session: _Session, key: str, output: RunOutput) -> dict:
 
 
 def _execute(client, session: _Session) -> None:
-    from planner.studies.warm import WarmUp
-
+    """Every pending run submitted at once; each worker takes the next as it frees (or as it comes up)."""
     pending = session.pending()
     scenarios = {run.key: run.scenario.model_dump(mode="json") for run in pending}
-    with session.timed("warm_up_s"):
-        client.register_plugin(WarmUp(scenarios[pending[0].key]))
     with session.timed("runs_s"):
         _collect(client, session, _submit(client, session, pending, scenarios))
 

@@ -24,11 +24,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from planner.errors import Problem, StudyError
-from planner.results import Plan
+
+if TYPE_CHECKING:
+    from planner.results import Plan
 
 MANIFEST = "manifest.json"
 RESULTS = "results.parquet"
@@ -215,5 +218,7 @@ class StudyStore:
         write_json_atomic(self.manifest_path, manifest)
 
     def read_plan(self, key: str) -> tuple[Plan, pd.DataFrame]:
+        from planner.results import Plan  # Pyomo with it: imported only by a client that reads a plan
+
         directory = self.run_dir(key)
         return Plan.from_dir(directory), pd.read_csv(directory / "chips.csv").set_index("chip")

@@ -7,9 +7,6 @@ elsewhere, and the client's share of the work stays small enough not to slow the
 The function never raises for a failing scenario: the error becomes the run's record (state ``failed``,
 with its message and the end of its traceback), so one bad scenario never stops a study.
 
-``warm_up`` runs on every worker as it starts (``planner.studies.warm``): it imports the solve path and
-prepares one scenario of the study, so the data every run reads (catalog, cities, model cards) is loaded
-once per worker and not inside its first run.
 """
 
 from __future__ import annotations
@@ -25,17 +22,18 @@ import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from planner.errors import PlannerError
-from planner.pipeline import prepare, solve_prepared
-from planner.results import Plan
 from planner.scenario.load import scenario_hash
 from planner.scenario.schema import Scenario
-from planner.solve import Termination
 from planner.studies.outputs import collect
 from planner.studies.store import RunState
+
+if TYPE_CHECKING:  # the solve path is imported where a run needs it: the client submits without it
+    from planner.results import Plan
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +41,8 @@ TRACEBACK_LINES = 12
 
 
 def state_of(plan: Plan) -> RunState:
+    from planner.solve import Termination
+
     if not plan.has_solution:
         return RunState.NO_SOLUTION
     return RunState.OPTIMAL if plan.status is Termination.OPTIMAL else RunState.TIME_LIMIT
@@ -53,6 +53,8 @@ def _now() -> str:
 
 
 def _message(plan: Plan) -> str:
+    from planner.solve import Termination
+
     if plan.status is Termination.OPTIMAL:
         return ""
     time_limit = plan.metadata.get("solver_options", {}).get("time_limit_s")
@@ -97,6 +99,8 @@ def solve_run(scenario_json: dict, expected_hash: str, key: str, outputs: Sequen
               source: str = "study") -> RunOutput:
     """Solve one scenario through the pipeline (``prepare`` and ``solve_prepared``); render its folder and
     collect ``outputs`` (names of the study file's ``outputs``, ``source`` its path for messages)."""
+    from planner.pipeline import prepare, solve_prepared
+
     started, clock, cpu = _now(), time.perf_counter(), time.process_time()
     record = {"scenario_hash": expected_hash, "key": key, "started": started,
               "worker": f"{socket.gethostname()}:{os.getpid()}"}
@@ -123,22 +127,3 @@ def solve_run(scenario_json: dict, expected_hash: str, key: str, outputs: Sequen
                       cpu_s=round(time.process_time() - cpu, 3), finished=_now())
         return RunOutput(record)
 
-
-_warmed = False
-
-
-def warm_up(scenario_json: dict | None) -> float:
-    """Prepare one scenario, so the first run of this process does not load the shared data; seconds taken.
-    Once per process (a plugin registered again warms nothing twice). Best effort: a scenario that does not
-    prepare is left to its run to report."""
-    global _warmed
-    clock = time.perf_counter()  # the solve path itself is imported with this module (planner.pipeline)
-    if _warmed:
-        return 0.0
-    _warmed = True
-    if scenario_json is not None:
-        try:
-            prepare(Scenario.model_validate(scenario_json))
-        except Exception as error:  # noqa: BLE001 - the run itself records the error
-            log.debug("warm-up scenario did not prepare: %s", error)
-    return time.perf_counter() - clock

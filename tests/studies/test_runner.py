@@ -70,6 +70,11 @@ def test_one_and_two_workers_give_identical_tables(design, two_workers, tmp_path
     timing = list(TIMING_COLUMNS)
     pd.testing.assert_frame_equal(load(tmp_path).drop(columns=timing), load(two_workers[1]).drop(columns=timing))
     assert one.progress.done == 5
+    # its own cluster: the phases of the call; on the shared client, none of the cluster's
+    assert set(one.timings_s) == {"cluster_start_s", "runs_s", "table_s", "close_s"}
+    assert set(two_workers[0].timings_s) == {"runs_s", "table_s"}
+    finished = one.table[one.table["state"] == "optimal"]
+    assert (finished["cpu_s"] > 0).all()
 
 
 def test_rerun_redoes_nothing_and_retries_the_failure(design, two_workers, client):
