@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
 
 from planner.catalog import resolve_chip
@@ -102,6 +103,9 @@ def site_throughput(per_chip: pd.Series, sites: pd.DataFrame) -> pd.Series:
 
     Sites do not derate throughput yet (climate derating arrives with the cooling model)."""
     per_chip = per_chip[per_chip > 0]
-    frames = [per_chip.rename("tokens_per_s").reset_index().assign(site=site) for site in sites.index]
-    table = pd.concat(frames, ignore_index=True)
-    return table.set_index(["site", "chip", "service_class"])["tokens_per_s"].sort_index()
+    n_sites, n_rows = len(sites.index), len(per_chip)
+    index = pd.MultiIndex.from_arrays(
+        [sites.index.repeat(n_rows), *(np.tile(per_chip.index.get_level_values(level).to_numpy(), n_sites)
+                                       for level in ("chip", "service_class"))],
+        names=["site", "chip", "service_class"])
+    return pd.Series(np.tile(per_chip.to_numpy(dtype=float), n_sites), index=index, name="tokens_per_s").sort_index()

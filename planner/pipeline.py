@@ -41,7 +41,7 @@ from planner.geo.sites import candidate_sites, carbon_kg_per_mwh
 from planner.mip.build import Builder, build_model, problem_size
 from planner.mip.heuristics import siting_start
 from planner.mip.periods import PeriodInputs, build_periods_model
-from planner.mip.inputs import TRAINING_ROLE, ModelInputs, PolicyLimits, TrainingInputs
+from planner.mip.inputs import TRAINING_ROLE, GridInputs, ModelInputs, PolicyLimits, TrainingInputs
 from planner.mip.reduce import Reduction, expand_plan, reduce_inputs
 from planner.myopic import solve_myopic
 from planner.periods import PeriodSchedule
@@ -248,13 +248,29 @@ def served_workloads(scenario: Scenario) -> dict[str, WorkloadProfile]:
             for q, w in names.items()}
 
 
+@dataclass(frozen=True)
+class YearInvariantInputs:
+    """What every planning year of a build-out shares, computed once: the candidate sites' cooling
+    options, their grid and the latency-pruned serve arcs (none of these stages sees the year)."""
+
+    cooling: pd.DataFrame
+    grid: GridInputs | None
+    serve_arcs: pd.DataFrame
+
+    @classmethod
+    def of(cls, inputs: ModelInputs) -> "YearInvariantInputs":
+        return cls(cooling=inputs.cooling, grid=inputs.grid, serve_arcs=inputs.serve_arcs)
+
+
 def prepare(scenario: Scenario, progress: Progress | None = None, period_year: int | None = None,
-            regions: pd.DataFrame | None = None, keep_chips: Iterable[str] = ()) -> Prepared:
+            regions: pd.DataFrame | None = None, keep_chips: Iterable[str] = (),
+            year_invariant: YearInvariantInputs | None = None) -> Prepared:
     """Run every stage upstream of the MIP and assemble its frozen inputs; ``period_year``: those of one
     planning year of a build-out (its demand from the scenario's forecast, the export rules in force on
     1 January of it unless ``policy_date`` is set, the chips released by then at the year's prices, see
     ``planner.catalog.generations``; ``keep_chips``: bought earlier, kept though no longer purchasable);
-    ``regions``: demand regions already built for the scenario."""
+    ``regions``: demand regions already built for the scenario; ``year_invariant``: cooling, grid and serve
+    arcs already built for the scenario's sites and ``regions`` (another planning year's)."""
     timer = StageTimer(progress)
     with timer.stage("regions"):
         cfg = scenario.regions
@@ -283,14 +299,12 @@ def prepare(scenario: Scenario, progress: Progress | None = None, period_year: i
         sites = candidate_sites(scenario)
         throughput = site_throughput(per_chip["tokens_per_s_per_chip"], sites)
     with timer.stage("cooling_grid"):
-        cooling = site_cooling_options(sites, scenario.cooling.technologies,
-                                       capital_recovery_factor(scenario.costs.discount_rate,
-                                                               scenario.costs.building_lifetime_years))
-        grid = grid_inputs(scenario.grid, sites)
+        cooling, grid = ((year_invariant.cooling, year_invariant.grid) if year_invariant is not None
+                         else _cooling_and_grid(scenario, sites))
     with timer.stage("latency"):
         budgets = _per_class(scenario, "rtt_budget_ms")
-        arcs = serve_arcs(regions, sites, budgets, _per_class(scenario, "max_candidate_sites"),
-                          scenario.latency.budget_percentile)
+        arcs = year_invariant.serve_arcs if year_invariant is not None else serve_arcs(
+            regions, sites, budgets, _per_class(scenario, "max_candidate_sites"), scenario.latency.budget_percentile)
     with timer.stage("assemble"):
         demand_series = demand.set_index(["region", "service_class"])["tokens_per_s_peak"]
         inputs = ModelInputs(name=scenario.name, regions=regions, sites=sites, chips=chips,
@@ -308,6 +322,13 @@ def prepare(scenario: Scenario, progress: Progress | None = None, period_year: i
                     policy=policy, inputs=inputs, timings_s=timer.timings_s,
                     chip_specs=_at_price_factor(with_price_overrides(catalog, scenario).loc[chips.index],
                                                 price_factor_of_year), coefficients=per_chip)
+
+
+def _cooling_and_grid(scenario: Scenario, sites: pd.DataFrame) -> tuple[pd.DataFrame, GridInputs | None]:
+    cooling = site_cooling_options(sites, scenario.cooling.technologies,
+                                   capital_recovery_factor(scenario.costs.discount_rate,
+                                                           scenario.costs.building_lifetime_years))
+    return cooling, grid_inputs(scenario.grid, sites)
 
 
 def reference_for(prepared: Prepared) -> Reference:
@@ -536,15 +557,17 @@ class PreparedPeriods:
 
 
 def prepare_periods(scenario: Scenario, progress: Progress | None = None) -> PreparedPeriods:
-    """The stages upstream of the MIP for every planning year: regions once, then each year's demand,
-    export rules, chips, throughput, cooling and grid."""
+    """The stages upstream of the MIP for every planning year: regions, cooling, grid and serve arcs once
+    (they do not depend on the year), then each year's demand, export rules, chips and throughput."""
     years = tuple(scenario.planning_years)
     started = time.perf_counter()
     first = prepare(scenario, progress, period_year=years[0])
     periods = {years[0]: first}
     bought: set[str] = set(first.inputs.chips.index)
+    shared = YearInvariantInputs.of(first.inputs)
     for year in years[1:]:
-        periods[year] = prepare(scenario, None, period_year=year, regions=first.regions, keep_chips=bought)
+        periods[year] = prepare(scenario, None, period_year=year, regions=first.regions, keep_chips=bought,
+                                year_invariant=shared)
         bought |= set(periods[year].inputs.chips.index)
     timings = dict(first.timings_s)
     timings["prepare_periods"] = round(time.perf_counter() - started, 4)

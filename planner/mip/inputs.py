@@ -168,11 +168,11 @@ def _consistency_problems(inputs: ModelInputs):
     if uncooled:
         yield Problem("ModelInputs", "cooling.site", "sites without a cooling option", sorted(uncooled)[:5])
     arcs = inputs.serve_arcs.index
-    unknown_sites = set(arcs.get_level_values("site")) - set(inputs.sites.index)
+    unknown_sites = set(arcs.get_level_values("site").unique()) - set(inputs.sites.index)
     if unknown_sites:
         yield Problem("ModelInputs", "serve_arcs.site", "sites not in the sites table", sorted(unknown_sites)[:5])
     thr = inputs.throughput_tokens_per_s.index
-    unknown_chips = set(thr.get_level_values("chip")) - set(inputs.chips.index)
+    unknown_chips = set(thr.get_level_values("chip").unique()) - set(inputs.chips.index)
     if unknown_chips:
         yield Problem("ModelInputs", "throughput.chip", "chips not in the chips table", sorted(unknown_chips)[:5])
     if (inputs.throughput_tokens_per_s <= 0).any():
