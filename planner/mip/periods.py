@@ -19,8 +19,9 @@ With one period of one year the weight is 1 and the model is the single-year mod
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
+import pandas as pd
 import pyomo.environ as pyo
 
 from planner.errors import InputError, Problem
@@ -36,6 +37,8 @@ class PeriodInputs:
 
     schedule: PeriodSchedule
     inputs: dict[int, ModelInputs]
+    _purchasable: dict[int, frozenset[str]] = field(init=False, repr=False, compare=False)
+    _lifetimes: dict[int, dict[str, float]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         problems = []
@@ -49,21 +52,27 @@ class PeriodInputs:
             problems.append(Problem("PeriodInputs", "inputs.sites", "every period needs the same candidate sites"))
         if problems:
             raise InputError(problems, "PeriodInputs are inconsistent (a bug upstream of the MIP)")
+        object.__setattr__(self, "_purchasable", {year: _purchasable(inputs.chips) for year, inputs in self.inputs.items()})
+        object.__setattr__(self, "_lifetimes", {year: inputs.chips["lifetime_years"].astype(float).to_dict()
+                                                for year, inputs in self.inputs.items()})
 
     @property
     def years(self) -> tuple[int, ...]:
         return self.schedule.years
 
-    def purchasable(self, year: int) -> set[str]:
+    def purchasable(self, year: int) -> frozenset[str]:
         """Chips that may be bought in ``year`` (column ``purchasable`` of its chips table where given: chips
         bought earlier stay in the table after the rules stop their sale)."""
-        chips = self.inputs[year].chips
-        if "purchasable" not in chips:
-            return set(chips.index)
-        return set(chips.index[chips["purchasable"].astype(bool)])
+        return self._purchasable[year]
 
     def lifetime_years(self, chip: str, bought: int) -> float:
-        return float(self.inputs[bought].chips.at[chip, "lifetime_years"])
+        return self._lifetimes[bought][chip]
+
+
+def _purchasable(chips: pd.DataFrame) -> frozenset[str]:
+    if "purchasable" not in chips:
+        return frozenset(chips.index)
+    return frozenset(chips.index[chips["purchasable"].astype(bool)])
 
 
 def block_name(year: int) -> str:
@@ -140,7 +149,7 @@ def add_purchases(m: pyo.ConcreteModel, periods: PeriodInputs) -> None:
             doc="chips[s,k] = sum of buy[s,k,p] over the periods p whose chips serve this one [chips]")
         in_service = [(s, k, p) for (s, k, year), bought in vintages.items() if year == t for p in bought]
         capex = {(k, p): float(periods.inputs[p].chips.at[k, "capex_usd_per_year"]) / USD_SCALE
-                 for _, k, p in in_service}
+                 for k, p in {(k, p) for _, k, p in in_service}}
         block.fleet_cost_musd.set_value(sum(capex[k, p] * m.buy[s, k, p] for s, k, p in in_service))
 
 
@@ -169,7 +178,7 @@ def add_persistent_builds(m: pyo.ConcreteModel, periods: PeriodInputs) -> None:
         doc="grid_mw[s,t-1] <= grid_mw[s,t]: a grid connection built stays [MW]")
     for t in periods.years:
         inputs, block = periods.inputs[t], period_block(m, t)
-        building = inputs.sites["building_capex_usd_per_mw_year"] / USD_SCALE
-        cooling = inputs.cooling["capex_usd_per_mw_year"] / USD_SCALE
+        building = (inputs.sites["building_capex_usd_per_mw_year"] / USD_SCALE).to_dict()
+        cooling = (inputs.cooling["capex_usd_per_mw_year"] / USD_SCALE).to_dict()
         block.building_cost_musd.set_value(sum(building[s] * m.hall_mw[s, c, t] for s, c in halls))
         block.cooling_cost_musd.set_value(sum(cooling[s, c] * m.hall_mw[s, c, t] for s, c in halls))

@@ -50,9 +50,9 @@ def reduce_inputs(inputs: ModelInputs) -> Reduction:
     keep_demand = ~demand.index.get_level_values("service_class").isin(pooled)
     keep_arcs = ~arcs.index.get_level_values("service_class").isin(pooled)
     pool_demand = pd.Series({(pooled_region(q), q): float(demand.xs(q, level="service_class").sum()) for q in pooled})
+    longest = {q: arcs.xs(q, level="service_class")["rtt_ms"].groupby(level="site").max() for q in pooled}
     pool_arcs = pd.DataFrame(
-        [(pooled_region(q), q, s, float(arcs.xs((q, s), level=["service_class", "site"])["rtt_ms"].max()))
-         for q in pooled for s in inputs.sites.index],
+        [(pooled_region(q), q, s, float(longest[q][s])) for q in pooled for s in inputs.sites.index],
         columns=["region", "service_class", "site", "rtt_ms"]).set_index(["region", "service_class", "site"])
     pool_regions = pd.DataFrame({"population": regions["population"].sum(), "lat": np.nan, "lon": np.nan},
                                 index=pd.Index([pooled_region(q) for q in pooled], name="region"))

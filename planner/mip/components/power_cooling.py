@@ -50,7 +50,7 @@ def chip_average_kw(inputs: ModelInputs) -> tuple[dict, dict]:
 
 
 def _add_it_load(m: pyo.ConcreteModel, inputs: ModelInputs) -> None:
-    peak_kw = inputs.chips["peak_kw"]
+    peak_kw = inputs.chips["peak_kw"].to_dict()
     role_kw, idle_kw = chip_average_kw(inputs)
     classes_of = defaultdict(list)
     for s, k, q in m.CAPACITY:
@@ -85,17 +85,28 @@ def _techs_at(inputs: ModelInputs) -> dict[str, list[str]]:
 
 def allowed_cooling(inputs: ModelInputs, site: str, chip: str) -> frozenset[str]:
     """Technologies at ``site`` that may cool ``chip``: liquid if it needs liquid, and racks dense enough."""
+    return _allowed(_site_technologies(inputs, site), bool(inputs.chips.at[chip, "needs_liquid"]),
+                    float(inputs.chips.at[chip, "rack_kw"]))
+
+
+def _site_technologies(inputs: ModelInputs, site: str) -> list[tuple[str, bool, float]]:
+    """(technology, is_liquid, max_rack_kw) of each hall technology at ``site``."""
     cooling = inputs.cooling.xs(site, level="site")
-    needs_liquid, rack_kw = bool(inputs.chips.at[chip, "needs_liquid"]), float(inputs.chips.at[chip, "rack_kw"])
-    return frozenset(c for c, row in cooling.iterrows()
-                     if (row["is_liquid"] or not needs_liquid) and rack_kw <= row["max_rack_kw"] * (1 + 1e-9))
+    return list(zip(cooling.index, cooling["is_liquid"].astype(bool), cooling["max_rack_kw"].astype(float)))
+
+
+def _allowed(technologies: list[tuple[str, bool, float]], needs_liquid: bool, rack_kw: float) -> frozenset[str]:
+    return frozenset(c for c, is_liquid, max_rack_kw in technologies
+                     if (is_liquid or not needs_liquid) and rack_kw <= max_rack_kw * (1 + 1e-9))
 
 
 def compatibility_rows(inputs: ModelInputs, site: str, chips: list[str]) -> list[tuple[frozenset[str], list[str]]]:
     """(T, chips that may go only into T) for every proper subset T of the site's technologies that confines
     some chip; T may be empty (chips no technology can cool)."""
-    techs = list(inputs.cooling.xs(site, level="site").index)
-    allowed = {k: allowed_cooling(inputs, site, k) for k in chips}
+    technologies = _site_technologies(inputs, site)
+    techs = [c for c, _, _ in technologies]
+    needs_liquid, rack_kw = inputs.chips["needs_liquid"], inputs.chips["rack_kw"]
+    allowed = {k: _allowed(technologies, bool(needs_liquid[k]), float(rack_kw[k])) for k in chips}
     rows = []
     for size in range(len(techs)):
         for subset in combinations(techs, size):
@@ -132,7 +143,7 @@ def _add_cooling_halls(m: pyo.ConcreteModel, inputs: ModelInputs) -> None:
     m.hall_average_within_peak = pyo.Constraint(
         m.SITE_COOLING, rule=lambda m, s, c: m.avg_it_cooled_mw[s, c] <= ratio * m.it_cooled_mw[s, c],
         doc="avg_it_cooled_mw[s,c] <= (largest average/peak ratio) * it_cooled_mw[s,c] [MW]")
-    peak_kw = inputs.chips["peak_kw"]
+    peak_kw = inputs.chips["peak_kw"].to_dict()
     rows = [(s, i, subset, confined) for s in m.SITES
             for i, (subset, confined) in enumerate(compatibility_rows(inputs, s, m.chips_at[s]))]
     m.COOLING_COMPATIBILITY = pyo.Set(dimen=2, initialize=[(s, i) for s, i, _, _ in rows], ordered=True,
@@ -156,14 +167,15 @@ def _add_cooling_halls(m: pyo.ConcreteModel, inputs: ModelInputs) -> None:
 
 
 def _add_grid_connection(m: pyo.ConcreteModel, inputs: ModelInputs) -> None:
-    sites, pue, techs_at = inputs.sites, inputs.cooling["pue"], _techs_at(inputs)
-    m.grid_mw = pyo.Var(m.SITES, domain=pyo.NonNegativeReals, bounds=lambda m, s: (0, sites.at[s, "max_grid_mw"]),
+    pue, techs_at = inputs.cooling["pue"].to_dict(), _techs_at(inputs)
+    max_grid_mw = inputs.sites["max_grid_mw"].to_dict()
+    m.grid_mw = pyo.Var(m.SITES, domain=pyo.NonNegativeReals, bounds=lambda m, s: (0, max_grid_mw[s]),
                         doc="grid connection of site s, covering its peak draw [MW]")
     m.facility_power = pyo.Constraint(
         m.SITES, rule=lambda m, s: m.grid_mw[s] >= sum(pue[s, c] * m.it_cooled_mw[s, c] for c in techs_at[s]),
         doc="grid_mw[s] >= sum_c pue[s,c] * it_cooled_mw[s,c]: the connection covers the peak draw [MW]")
     m.site_power_limit = pyo.Constraint(
-        m.SITES, rule=lambda m, s: m.grid_mw[s] <= sites.at[s, "max_grid_mw"] * m.open_site[s],
+        m.SITES, rule=lambda m, s: m.grid_mw[s] <= max_grid_mw[s] * m.open_site[s],
         doc="grid_mw[s] <= max_grid_mw[s] * open_site[s] [MW]")
     m.facility_avg_mw = pyo.Expression(
         m.SITES, rule=lambda m, s: sum(pue[s, c] * m.avg_it_cooled_mw[s, c] for c in techs_at[s]),
@@ -182,18 +194,20 @@ def _add_water_limit(m: pyo.ConcreteModel, inputs: ModelInputs) -> None:
 
 
 def _add_costs(m: pyo.ConcreteModel, inputs: ModelInputs) -> None:
-    sites, cooling_capex = inputs.sites, inputs.cooling["capex_usd_per_mw_year"]
+    sites, cooling_capex = inputs.sites, inputs.cooling["capex_usd_per_mw_year"].to_dict()
+    building, grid, energy = (sites[c].to_dict() for c in ("building_capex_usd_per_mw_year",
+                                                          "grid_capex_usd_per_mw_year", "energy_usd_per_mw_year"))
     m.building_cost_musd = pyo.Expression(
-        expr=sum(sites.at[s, "building_capex_usd_per_mw_year"] * m.it_mw[s] for s in m.SITES) / USD_SCALE,
+        expr=sum(building[s] * m.it_mw[s] for s in m.SITES) / USD_SCALE,
         doc="annualised data-centre building capex per MW of peak IT [MUSD/year]")
     m.cooling_cost_musd = pyo.Expression(
         expr=sum(cooling_capex[s, c] * m.it_cooled_mw[s, c] for s, c in m.SITE_COOLING) / USD_SCALE,
         doc="annualised cooling plant capex beyond the reference air build, per MW of peak IT cooled [MUSD/year]")
     m.grid_cost_musd = pyo.Expression(
-        expr=sum(sites.at[s, "grid_capex_usd_per_mw_year"] * m.grid_mw[s] for s in m.SITES) / USD_SCALE,
+        expr=sum(grid[s] * m.grid_mw[s] for s in m.SITES) / USD_SCALE,
         doc="annualised grid connection capex [MUSD/year]")
     m.energy_cost_musd = pyo.Expression(
-        expr=sum(sites.at[s, "energy_usd_per_mw_year"] * m.facility_avg_mw[s] for s in m.SITES) / USD_SCALE,
+        expr=sum(energy[s] * m.facility_avg_mw[s] for s in m.SITES) / USD_SCALE,
         doc="electricity: price x hours x average facility draw [MUSD/year]")
     m.cost_terms.extend([m.building_cost_musd, m.cooling_cost_musd, m.grid_cost_musd, m.energy_cost_musd])
     if inputs.carbon_price_usd_per_t > 0:

@@ -26,9 +26,10 @@ DISAGGREGATED_LINKING_MAX_ARCS = 20_000
 def add_serving(m: pyo.ConcreteModel, inputs: ModelInputs) -> None:
     """serve[r,q,s] in [0, max_site_share[q] * demand[r,q]] on SERVE_ARCS; unmet[r,q] >= 0; demand balance;
     site capacity per class; links to open sites (see the module docstring); penalty on unmet."""
-    demand = inputs.demand_tokens_per_s / TOKENS_SCALE
-    thr = inputs.throughput_tokens_per_s / TOKENS_SCALE
-    share = inputs.max_site_share
+    # plain dicts: a pandas lookup per arc is most of the build's time on national models
+    demand = (inputs.demand_tokens_per_s / TOKENS_SCALE).to_dict()
+    thr = (inputs.throughput_tokens_per_s / TOKENS_SCALE).to_dict()
+    share = inputs.max_site_share.to_dict()
     m.serve_ktokens_per_s = pyo.Var(m.SERVE_ARCS, domain=pyo.NonNegativeReals,
                                     bounds=lambda m, r, q, s: (0, share[q] * demand[r, q]),
                                     doc="peak demand of (r,q) served at site s, at most max_site_share[q] of it [ktokens/s]")
@@ -62,7 +63,7 @@ def _add_unmet_cost(m: pyo.ConcreteModel, inputs: ModelInputs, demand) -> None:
     load-duration curve (``planner.demand.load_duration``), one bounded variable per chord,
     unmet[r,q] = sum_j unmet_on_chord[r,q,j] with 0 <= unmet_on_chord[r,q,j] <= width[q,j] * demand[r,q]; the
     slopes increase, so the cheapest chords fill first without binaries. A flat class has one chord."""
-    penalty = inputs.unmet_penalty_usd_per_tokens_per_s_year * TOKENS_SCALE / USD_SCALE
+    penalty = (inputs.unmet_penalty_usd_per_tokens_per_s_year * TOKENS_SCALE / USD_SCALE).to_dict()
     ratio = inputs.unmet_peak_to_mean_ratio
     chords = {q: unmet_segments(float(ratio.get(q, 1.0)) if ratio is not None else 1.0)
               for q in {q for _, q in m.DEMANDS}}
@@ -97,7 +98,7 @@ def disaggregated_classes(arcs_per_class: dict[str, int]) -> set[str]:
 
 
 def _add_open_site_links(m: pyo.ConcreteModel, inputs: ModelInputs, sites_of: dict, arcs_at: dict) -> None:
-    demand, share = inputs.demand_tokens_per_s / TOKENS_SCALE, inputs.max_site_share
+    demand, share = (inputs.demand_tokens_per_s / TOKENS_SCALE).to_dict(), inputs.max_site_share.to_dict()
     arcs_per_class = defaultdict(int)
     for _, q, _ in m.SERVE_ARCS:
         arcs_per_class[q] += 1
@@ -119,10 +120,10 @@ def _add_open_site_links(m: pyo.ConcreteModel, inputs: ModelInputs, sites_of: di
 
 
 def _add_latency_cost(m: pyo.ConcreteModel, inputs: ModelInputs) -> None:
-    per_ms = inputs.latency_cost_usd_per_tokens_per_s_ms_year * TOKENS_SCALE / USD_SCALE
-    if not (per_ms > 0).any():
+    per_ms = (inputs.latency_cost_usd_per_tokens_per_s_ms_year * TOKENS_SCALE / USD_SCALE).to_dict()
+    if not any(v > 0 for v in per_ms.values()):
         return
-    rtt = inputs.serve_arcs["rtt_ms"]
+    rtt = inputs.serve_arcs["rtt_ms"].to_dict()
     m.latency_cost_musd = pyo.Expression(
         expr=sum(per_ms[q] * rtt[r, q, s] * m.serve_ktokens_per_s[r, q, s] for r, q, s in m.SERVE_ARCS if per_ms[q] > 0),
         doc="quality cost of round-trip time on served demand [MUSD/year]")
