@@ -1,22 +1,36 @@
 """Myopic (rolling) solve of a build-out model: each planning year in turn, with what earlier years built
-fixed and no knowledge of later years' demand, chips or prices.
+fixed and no knowledge of later years' demand, chips or prices; and the full-horizon solve started from it.
 
 Year t's step minimises the present value of the years up to t with every earlier decision fixed; later
 years' purchases and halls are held at zero and their blocks and links left out. The plan so found is
 feasible for the full-horizon model, so its present value is an upper bound on the full optimum; the gap
 between the two is what foresight is worth (measured in benchmarks/bench_buildout.py).
+
+``solve_from_rolling_start`` uses exactly that: the rolling plan is the full-horizon solve's first
+incumbent, the full model's LP relaxation its bound, and an LP-guided rounding (the rolling plan's sites
+and any the LP uses open, counts rounded from the LP) may improve on it before the whole MIP runs for the
+time left. The full-horizon plan is therefore never worse than the rolling one.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from dataclasses import replace
 
+import numpy as np
 import pyomo.environ as pyo
 
+from planner.highs import HighsInstance
 from planner.mip.periods import PeriodInputs, period_block
-from planner.solve import SolveOptions, SolveOutcome, solve
+from planner.solve import (ProgressCallback, SolveOptions, SolveOutcome, Start, StartHeuristic, general_integers,
+                           relative_gap, restricted_start, seconds_left, solve)
+
+log = logging.getLogger(__name__)
+
+ROLLING_SHARE_OF_TIME_LIMIT = 0.4  # the rolling plan's steps together get this share of a full-horizon solve
+OPEN_IN_LP = 1e-6  # a site the LP relaxation opens at least this much is opened in the LP-guided rounding
 
 
 def _set_future(m: pyo.ConcreteModel, years: tuple[int, ...], step: int) -> None:
@@ -97,3 +111,63 @@ def solve_myopic(m: pyo.ConcreteModel, periods: PeriodInputs, options: SolveOpti
         return outcome
     return replace(outcome, objective=float(pyo.value(m.total_cost_musd)), bound=-math.inf, gap=math.nan,
                    solve_s=time.perf_counter() - started)
+
+
+def solve_from_rolling_start(m: pyo.ConcreteModel, periods: PeriodInputs, options: SolveOptions,
+                             progress: ProgressCallback | None = None) -> tuple[SolveOutcome, SolveOutcome | None]:
+    """The full-horizon solve of ``m`` started from the rolling plan (see the module docstring), within
+    ``options.time_limit_s`` for both; returns its outcome (objective never above the rolling plan's) and
+    the rolling plan's outcome (None without one)."""
+    options = options.with_defaults()
+    started = time.perf_counter()
+    free = [v for v in m.component_data_objects(pyo.Var, descend_into=True) if not v.fixed]
+    rolling = solve_myopic(m, periods, replace(options, time_limit_s=ROLLING_SHARE_OF_TIME_LIMIT * options.time_limit_s))
+    values = {id(v): float(v.value) for v in free if v.value is not None} if rolling and rolling.has_solution else {}
+    for var in free:
+        var.unfix()
+    left = max(options.time_limit_s - (time.perf_counter() - started), 1.0)
+    outcome = solve(m, replace(options, time_limit_s=left, rounding_start=True), start=rolling_start(values),
+                    progress=progress)
+    log.info("full horizon from the rolling plan: rolling %s, full %s (bound %s, gap %.3g)",
+             rolling.objective if values else None, outcome.objective, outcome.bound, outcome.gap)
+    return replace(outcome, solve_s=time.perf_counter() - started), rolling if values else None
+
+
+def rolling_start(values: dict[int, float]) -> StartHeuristic:
+    """Start heuristic for ``planner.solve.solve``: the point ``values`` (id(var) -> value, the rolling plan;
+    empty: none) with the LP relaxation's bound, or the LP-guided rounding where it is better."""
+
+    def heuristic(instance: HighsInstance, options: SolveOptions, deadline: float) -> Start | None:
+        lp = instance.run(seconds_left(deadline), mip_gap=options.mip_gap, relax=instance.all)
+        bound = lp.bound if lp.has_solution else -math.inf
+        start = None
+        if values:
+            point = np.array([values.get(id(v), 0.0) for v in instance.columns])
+            start = Start(point, instance.objective_of(point), bound)
+            log.info("rolling start: objective %.6g, LP bound %.6g after %.1fs", start.objective, bound, lp.seconds)
+        if lp.has_solution and (start is None or relative_gap(start.objective, bound) > options.mip_gap):
+            guided = restricted_start(instance, options, deadline, lp.values, _guided_choices(instance, lp.values, start),
+                                      bound)
+            if guided is not None and (start is None or guided.objective < start.objective):
+                start = guided
+        return start
+
+    return heuristic
+
+
+def _guided_choices(instance: HighsInstance, lp_values: np.ndarray, start: Start | None) -> dict[int, float]:
+    """Yes/no choices for the LP-guided rounding: sites open where the start (the rolling plan) opens them
+    or the LP uses them at all (opening never falls, in the LP as in the plan); training sites as the start
+    has them, free without one."""
+    m = instance.model
+    opens = np.concatenate([instance.positions(period_block(m, y).open_site) for y in m.YEARS])
+    opened = lp_values[opens] > OPEN_IN_LP
+    if start is not None:
+        opened |= start.values[opens] > 0.5
+    fixed = {int(j): float(o) for j, o in zip(opens, opened)}
+    if start is not None:
+        counts = set(general_integers(instance).tolist())
+        for j in np.flatnonzero(instance.is_integer):
+            if int(j) not in counts and int(j) not in fixed:
+                fixed[int(j)] = float(round(start.values[j]))
+    return fixed

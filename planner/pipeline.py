@@ -43,7 +43,7 @@ from planner.mip.heuristics import siting_start
 from planner.mip.periods import PeriodInputs, build_periods_model
 from planner.mip.inputs import TRAINING_ROLE, GridInputs, ModelInputs, PolicyLimits, TrainingInputs
 from planner.mip.reduce import Reduction, expand_plan, reduce_inputs
-from planner.myopic import solve_myopic
+from planner.myopic import solve_from_rolling_start, solve_myopic
 from planner.periods import PeriodSchedule
 from planner.results import Plan
 from planner.roofline import (WorkloadProfile, load_workloads, serving_coefficients, training_flops_per_chip,
@@ -605,7 +605,7 @@ def solve_periods(prepared: PreparedPeriods, options: SolveOptions | None = None
         if prepared.scenario.planning_foresight == "myopic":
             outcome = solve_myopic(model, periods, options)
         else:
-            outcome = solve(model, options, progress=solver_progress)
+            outcome, _ = solve_from_rolling_start(model, periods, options, solver_progress)
     with timer.stage("extract"):
         first = prepared.periods[prepared.schedule.years[0]]
         metadata = {"versions": package_versions(), "solver": outcome.solver, "solver_options": options.as_dict(),

@@ -9,9 +9,11 @@ so all demand is served. A year with n chips in service costs 100,000 + 11,000 n
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import replace
 
 import pandas as pd
+import pyomo.environ as pyo
 import pytest
 
 from known_answers import two_towns
@@ -257,3 +259,47 @@ def test_time_sharing_counts_idle_inference_capacity_toward_training():
         assert plan.fleet["chips"].sum() == chips
         assert verify(plan, case).ok, verify(plan, case)
     assert plan.metadata["training"]["time_shared_flops"] == pytest.approx(1.5e15)
+
+
+def foresight_instance() -> PeriodInputs:
+    """The instance of ``test_myopic_plan_opens_the_site_that_is_cheapest_now``: full horizon 822,000, rolling
+    plan 882,000."""
+    base = replace(two_towns(), chips=two_towns().chips.assign(lifetime_years=10.0))
+    sites = base.sites.assign(fixed_cost_usd_per_year=[9e4, 1e5])
+    arcs = pd.DataFrame({"rtt_ms": [5.0, 5.0, 5.0]}, index=pd.MultiIndex.from_tuples(
+        [("North", "interactive", "A"), ("North", "interactive", "B"), ("South", "interactive", "B")],
+        names=["region", "service_class", "site"]))
+    north_only = replace(base, sites=sites, serve_arcs=arcs.iloc[:2], demand_tokens_per_s=base.demand_tokens_per_s.iloc[:1])
+    both = replace(base, sites=sites, serve_arcs=arcs)
+    return PeriodInputs(PeriodSchedule((2027, 2030), 0.0), {2027: north_only, 2030: both})
+
+
+def test_full_horizon_from_the_rolling_start_is_never_worse_than_the_rolling_plan():
+    from planner.myopic import solve_from_rolling_start
+
+    periods = foresight_instance()
+    m = build_periods_model(periods)
+    full, rolling = solve_from_rolling_start(m, periods, EXACT)
+    assert rolling is not None and rolling.objective * 1e6 == pytest.approx(882_000.0, rel=1e-9)
+    assert full.is_optimal and full.objective * 1e6 == pytest.approx(822_000.0, rel=1e-9)
+    assert not any(v.fixed for v in m.component_data_objects(pyo.Var, descend_into=True))  # the rolling fixes undone
+    assert period_block(m, 2027).open_site["B"].value > 0.5 and period_block(m, 2027).open_site["A"].value < 0.5
+
+
+def test_rolling_start_hands_the_rolling_plan_over_with_the_lp_bound():
+    """The start heuristic alone: the rolling plan's point, at the rolling plan's present value, and the LP
+    relaxation's bound, at most the optimum."""
+    from planner.highs import HighsInstance
+    from planner.myopic import rolling_start, solve_myopic
+
+    periods = foresight_instance()
+    m = build_periods_model(periods)
+    free = [v for v in m.component_data_objects(pyo.Var, descend_into=True) if not v.fixed]
+    rolling = solve_myopic(m, periods, EXACT)
+    values = {id(v): v.value for v in free}
+    for var in free:
+        var.unfix()
+    instance = HighsInstance(m, {"threads": 1})
+    start = rolling_start(values)(instance, replace(EXACT, mip_gap=1.0), time.perf_counter() + 60)
+    assert start.objective == pytest.approx(rolling.objective, rel=1e-12)
+    assert -math.inf < start.bound <= 0.822 + 1e-9
