@@ -7,9 +7,11 @@ feasible for the full-horizon model, so its present value is an upper bound on t
 between the two is what foresight is worth (measured in benchmarks/bench_buildout.py).
 
 ``solve_from_rolling_start`` uses exactly that: the rolling plan is the full-horizon solve's first
-incumbent, the full model's LP relaxation its bound, and an LP-guided rounding (the rolling plan's sites
-and any the LP uses open, counts rounded from the LP) may improve on it before the whole MIP runs for the
-time left. The full-horizon plan is therefore never worse than the rolling one.
+incumbent; its bound is the decomposed one (``planner.period_bound``: one single-year LP per year) and, when
+it finishes in time, the full model's LP relaxation; an LP-guided rounding (the rolling plan's sites and
+any the LP uses open, counts rounded from the LP) may improve on it before the whole MIP runs for the time
+left. The full-horizon plan is therefore never worse than the rolling one; when the rolling plan is already
+within the target gap of the decomposed bound, the whole model is not solved at all.
 """
 
 from __future__ import annotations
@@ -24,12 +26,14 @@ import pyomo.environ as pyo
 
 from planner.highs import HighsInstance
 from planner.mip.periods import PeriodInputs, period_block
-from planner.solve import (ProgressCallback, SolveOptions, SolveOutcome, Start, StartHeuristic, general_integers,
-                           relative_gap, restricted_start, seconds_left, solve)
+from planner.period_bound import decomposed_bound
+from planner.solve import (ProgressCallback, SolveOptions, SolveOutcome, Start, StartHeuristic, Termination,
+                           general_integers, relative_gap, restricted_start, seconds_left, solve)
 
 log = logging.getLogger(__name__)
 
 ROLLING_SHARE_OF_TIME_LIMIT = 0.4  # the rolling plan's steps together get this share of a full-horizon solve
+BOUND_SHARE_OF_TIME_LIMIT = 0.7  # the decomposed bound must be proven by then
 OPEN_IN_LP = 1e-6  # a site the LP relaxation opens at least this much is opened in the LP-guided rounding
 
 
@@ -117,7 +121,8 @@ def solve_from_rolling_start(m: pyo.ConcreteModel, periods: PeriodInputs, option
                              progress: ProgressCallback | None = None) -> tuple[SolveOutcome, SolveOutcome | None]:
     """The full-horizon solve of ``m`` started from the rolling plan (see the module docstring), within
     ``options.time_limit_s`` for both; returns its outcome (objective never above the rolling plan's) and
-    the rolling plan's outcome (None without one)."""
+    the rolling plan's outcome (None without one). When the rolling plan is already within ``mip_gap`` of the
+    decomposed bound (``planner.period_bound``), it is the plan and the whole model is not solved."""
     options = options.with_defaults()
     started = time.perf_counter()
     free = [v for v in m.component_data_objects(pyo.Var, descend_into=True) if not v.fixed]
@@ -125,29 +130,41 @@ def solve_from_rolling_start(m: pyo.ConcreteModel, periods: PeriodInputs, option
     values = {id(v): float(v.value) for v in free if v.value is not None} if rolling and rolling.has_solution else {}
     for var in free:
         var.unfix()
+    bound = decomposed_bound(m, periods, options, started + BOUND_SHARE_OF_TIME_LIMIT * options.time_limit_s)
+    log.info("rolling plan %s, decomposed bound %s after %.1fs", rolling.objective if values else None, bound,
+             time.perf_counter() - started)
+    if values and relative_gap(rolling.objective, bound) <= options.mip_gap:
+        for var in free:
+            var.set_value(values.get(id(var)), skip_validation=True)
+        outcome = SolveOutcome(termination=Termination.OPTIMAL, has_solution=True, objective=rolling.objective,
+                               bound=bound, gap=relative_gap(rolling.objective, bound),
+                               solve_s=time.perf_counter() - started, solver=rolling.solver)
+        return outcome, rolling
     left = max(options.time_limit_s - (time.perf_counter() - started), 1.0)
-    outcome = solve(m, replace(options, time_limit_s=left, rounding_start=True), start=rolling_start(values),
+    outcome = solve(m, replace(options, time_limit_s=left, rounding_start=True), start=rolling_start(values, bound),
                     progress=progress)
     log.info("full horizon from the rolling plan: rolling %s, full %s (bound %s, gap %.3g)",
              rolling.objective if values else None, outcome.objective, outcome.bound, outcome.gap)
     return replace(outcome, solve_s=time.perf_counter() - started), rolling if values else None
 
 
-def rolling_start(values: dict[int, float]) -> StartHeuristic:
+def rolling_start(values: dict[int, float], bound: float = -math.inf) -> StartHeuristic:
     """Start heuristic for ``planner.solve.solve``: the point ``values`` (id(var) -> value, the rolling plan;
-    empty: none) with the LP relaxation's bound, or the LP-guided rounding where it is better."""
+    empty: none) with the better of ``bound`` and the LP relaxation's bound, or the LP-guided rounding where
+    it is better."""
 
     def heuristic(instance: HighsInstance, options: SolveOptions, deadline: float) -> Start | None:
         lp = instance.run(seconds_left(deadline), mip_gap=options.mip_gap, relax=instance.all)
-        bound = lp.bound if lp.has_solution else -math.inf
+        best_bound = max(bound, lp.bound if lp.has_solution else -math.inf)
         start = None
         if values:
             point = np.array([values.get(id(v), 0.0) for v in instance.columns])
-            start = Start(point, instance.objective_of(point), bound)
-            log.info("rolling start: objective %.6g, LP bound %.6g after %.1fs", start.objective, bound, lp.seconds)
-        if lp.has_solution and (start is None or relative_gap(start.objective, bound) > options.mip_gap):
+            start = Start(point, instance.objective_of(point), best_bound)
+            log.info("rolling start: objective %.6g, LP %s %.6g after %.1fs", start.objective, lp.status, lp.bound,
+                     lp.seconds)
+        if lp.has_solution and (start is None or relative_gap(start.objective, best_bound) > options.mip_gap):
             guided = restricted_start(instance, options, deadline, lp.values, _guided_choices(instance, lp.values, start),
-                                      bound)
+                                      best_bound)
             if guided is not None and (start is None or guided.objective < start.objective):
                 start = guided
         return start

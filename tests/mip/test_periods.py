@@ -303,3 +303,37 @@ def test_rolling_start_hands_the_rolling_plan_over_with_the_lp_bound():
     start = rolling_start(values)(instance, replace(EXACT, mip_gap=1.0), time.perf_counter() + 60)
     assert start.objective == pytest.approx(rolling.objective, rel=1e-12)
     assert -math.inf < start.bound <= 0.822 + 1e-9
+
+
+@pytest.mark.parametrize("demands", [(3e3, 5e3, 2e3), (6e3, 1e3, 4e3), (1e3, 1e3, 9e3)])
+def test_decomposed_bound_never_exceeds_the_full_horizon_optimum(demands):
+    """Chips last 4 years over 2027, 2030, 2033: what is carried over binds, so the bound may fall below the
+    optimum, never above; one period alone it is the single-year optimum."""
+    from planner.period_bound import decomposed_bound
+
+    schedule = PeriodSchedule((2027, 2030, 2033), 0.05)
+    periods = PeriodInputs(schedule, {y: one_site(d, lifetime_years=4.0) for y, d in zip(schedule.years, demands)})
+    m, optimum = solved(periods)
+    bound = decomposed_bound(build_periods_model(periods), periods, EXACT, time.perf_counter() + 60) * 1e6
+    assert bound <= optimum * (1 + 1e-9)
+    single = PeriodInputs(PeriodSchedule((2027,), 0.05), {2027: one_site(demands[0])})
+    _, single_optimum = solved(single)
+    assert decomposed_bound(build_periods_model(single), single, EXACT, time.perf_counter() + 60) * 1e6 \
+        == pytest.approx(single_optimum, rel=1e-9)
+
+
+def test_decomposed_bound_pays_each_year_at_its_cheapest_vintage():
+    """Chips at 10,000 a year when bought in 2027 and 5,000 in 2030 (lifetime 10), 3,000 tokens/s both years
+    (weights 3 and 1 at rate 0): the plan buys 3 chips in 2027 that serve both years, 532,000; the bound
+    prices 2030's fleet at 2030's capex, 3 x 133,000 + (100,000 + 3 x 6,000) = 517,000."""
+    from planner.period_bound import decomposed_bound
+
+    early = one_site(3e3)
+    late = replace(early, chips=early.chips.assign(capex_usd_per_year=5_000.0))
+    periods = PeriodInputs(PeriodSchedule((2027, 2030), 0.0), {2027: early, 2030: late})
+    _, optimum = solved(periods)
+    m = build_periods_model(periods)
+    bound = decomposed_bound(m, periods, EXACT, time.perf_counter() + 60) * 1e6
+    assert optimum == pytest.approx(4 * 133_000, rel=1e-9)
+    assert bound == pytest.approx(3 * 133_000 + 118_000, rel=1e-9)
+    assert m.total_cost_musd.active and all(period_block(m, y).active for y in periods.years)  # m left as it was
