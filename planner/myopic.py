@@ -39,14 +39,15 @@ OPEN_IN_LP = 1e-6  # a site the LP relaxation opens at least this much is opened
 
 def _set_future(m: pyo.ConcreteModel, years: tuple[int, ...], step: int) -> None:
     """Blocks and links of the years after ``years[step]`` off, their purchases and halls held at zero;
-    those of ``years[step]`` on and free."""
+    those of ``years[step]`` on and free. Earlier blocks are off too: every decision in them is fixed and
+    feasible, and their rows would only make each step's compile longer (links to them stay on)."""
     current = years[step]
     for index, year in enumerate(years):
         block = period_block(m, year)
-        if index > step:
-            block.deactivate()
-        elif index == step:
+        if index == step:
             block.activate()
+        else:
+            block.deactivate()
     for s, k, p in m.PURCHASES:
         if p > current:
             m.buy[s, k, p].fix(0)
@@ -71,8 +72,7 @@ def _set_future(m: pyo.ConcreteModel, years: tuple[int, ...], step: int) -> None
 def _fix_year(m: pyo.ConcreteModel, year: int) -> None:
     """Every decision of ``year`` at its solved value (integers rounded)."""
     for var in period_block(m, year).component_data_objects(pyo.Var, descend_into=True):
-        if var.value is not None:
-            _fix_within_bounds(var)
+        _fix_within_bounds(var)
     for s, k, p in m.PURCHASES:
         if p == year:
             _fix_within_bounds(m.buy[s, k, p])
@@ -100,8 +100,8 @@ def solve_myopic(m: pyo.ConcreteModel, periods: PeriodInputs, options: SolveOpti
     share = options.with_defaults().time_limit_s / len(years)
     for step, year in enumerate(years):
         _set_future(m, years, step)
-        objective = pyo.Objective(expr=sum(weights[y] * m.period_cost_musd[y] for y in years[:step + 1]),
-                                  sense=pyo.minimize)
+        # earlier years' costs are constants now: the step's choice minimises the present value up to it
+        objective = pyo.Objective(expr=weights[year] * m.period_cost_musd[year], sense=pyo.minimize)
         m.add_component(f"myopic_objective_{year}", objective)
         outcome = solve(m, replace(options, time_limit_s=share))
         objective.deactivate()
