@@ -475,6 +475,7 @@ def economics_rates(prepared: Prepared, reference: Reference) -> EconomicsRates:
     flops = specs[[c for c in ("bf16_dense_flops", "fp8_dense_flops") if c in specs]] if specs is not None else None
     coefficients = prepared.coefficients if prepared.coefficients is not None else pd.DataFrame()
     return EconomicsRates(tokens_per_year_per_peak_rate=tokens_per_year_per_peak_rate(prepared.scenario),
+                          peak_to_mean_ratio=prepared.inputs.unmet_peak_to_mean_ratio,
                           input_per_generated=input_ratio.fillna(0.0),
                           chip_usd_per_year=reference.chips["capex_usd_per_year"], peak_kw=reference.chips["peak_kw"],
                           average_kw=reference.average_kw, energy_usd_per_mwh=reference.sites["energy_usd_per_mwh"],

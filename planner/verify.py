@@ -12,7 +12,6 @@ so a double-counted or missing term shows. ``reference_from_inputs`` builds a re
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -20,8 +19,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from planner.demand.diurnal import daily_shape
-from planner.demand.load_duration import CHORD_ABS_TOL, CHORD_REL_TOL
+from planner.demand.load_duration import CHORD_ABS_TOL, CHORD_REL_TOL, lost_share
 from planner.errors import Problem
 from planner.geo.grid import dc_power_flow, transport_flows
 from planner.geo.latency import rtt_matrix_ms
@@ -529,26 +527,7 @@ def recompute_cost_usd(plan: Plan, ref: Reference) -> dict[str, float]:
     return costs
 
 
-LOAD_SAMPLES_PER_DAY = 8640  # 10-second steps
-
-
-@functools.lru_cache(maxsize=16)
-def _daily_load(ratio: float) -> np.ndarray:
-    hours = (np.arange(LOAD_SAMPLES_PER_DAY) + 0.5) * 24.0 / LOAD_SAMPLES_PER_DAY
-    return daily_shape(hours, ratio, 0.0) / ratio  # peak 1, mean 1 / ratio
-
-
-def _lost_share(unmet_share: np.ndarray, ratio: float) -> np.ndarray:
-    """Share of a class's yearly tokens lost with ``unmet_share`` of its peak unserved: the load above the
-    capacity left, integrated over the daily shape (midpoint rule) [-]."""
-    if not ratio > 1.0:
-        return np.clip(unmet_share, 0.0, 1.0)
-    load = _daily_load(float(ratio))
-    capacity = 1.0 - np.clip(unmet_share, 0.0, 1.0)
-    return np.array([ratio * np.maximum(load - c, 0.0).mean() for c in capacity])
-
-
-def _unmet_value_usd(plan: Plan, ref: Reference, share: Callable = _lost_share) -> pd.Series:
+def _unmet_value_usd(plan: Plan, ref: Reference, share: Callable = lost_share) -> pd.Series:
     """Per unmet row: the tokens its unserved peak loses over the year at the class's price [USD/year]."""
     unmet = plan.unmet
     keys = pd.MultiIndex.from_arrays([unmet["region"], unmet["service_class"]])

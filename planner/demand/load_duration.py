@@ -100,16 +100,29 @@ def marginal_lost_share(unmet_share: float, ratio: float) -> float:
     return chord + segments[j][1] * (1.0 - u)
 
 
+def row_lost_shares(unmet: pd.DataFrame, ratios: pd.Series | None) -> np.ndarray:
+    """Per row of ``unmet`` (columns service_class, demand_tokens_per_s (peak), unmet_tokens_per_s): the share
+    of the row's yearly tokens its unserved peak loses on its class's curve (``ratios``: index service_class,
+    peak-to-mean; None or a missing class = a flat load) [-]. The row serves the rest: every token of the
+    daily profile below the capacity left, so ``1 - share`` of its yearly tokens."""
+    ratio = _ratios(unmet, ratios)
+    demand = unmet["demand_tokens_per_s"].to_numpy(dtype=float)
+    share = np.divide(unmet["unmet_tokens_per_s"].to_numpy(dtype=float), demand, out=np.zeros_like(demand),
+                      where=demand > 0)
+    return np.array([float(lost_share(u, r)) for u, r in zip(share, ratio)])
+
+
+def _ratios(unmet: pd.DataFrame, ratios: pd.Series | None) -> np.ndarray:
+    if ratios is None:
+        return np.ones(len(unmet))
+    return unmet["service_class"].map(ratios).astype(float).fillna(1.0).to_numpy(dtype=float)
+
+
 def tokens_lost_share(unmet: pd.DataFrame, ratios: pd.Series | None) -> float:
     """Share of the year's generated tokens that the plan's unserved peaks lose, over every region and class:
     ``unmet`` has columns service_class, demand_tokens_per_s (peak), unmet_tokens_per_s [-]."""
     if unmet.empty:
         return 0.0
-    ratio = (unmet["service_class"].map(ratios).fillna(1.0) if ratios is not None
-             else unmet["service_class"].map(lambda _: 1.0)).to_numpy(dtype=float)
-    demand = unmet["demand_tokens_per_s"].to_numpy(dtype=float)
-    share = np.divide(unmet["unmet_tokens_per_s"].to_numpy(dtype=float), demand, out=np.zeros_like(demand),
-                      where=demand > 0)
-    yearly = demand / ratio  # tokens a year in proportion to the mean load
-    lost = np.array([float(lost_share(u, r)) for u, r in zip(share, ratio)])
+    yearly = unmet["demand_tokens_per_s"].to_numpy(dtype=float) / _ratios(unmet, ratios)  # in proportion to the mean
+    lost = row_lost_shares(unmet, ratios)
     return float((yearly * lost).sum() / yearly.sum()) if yearly.sum() > 0 else 0.0

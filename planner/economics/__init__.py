@@ -27,7 +27,7 @@ from planner.economics.tokens import cost_per_million_tokens, input_output_split
 
 __all__ = ["Economics", "EconomicsRates", "assess"]
 
-SLICED_TABLES = ("allocation", "fleet", "sites", "cooling_halls", "serving", "costs")
+SLICED_TABLES = ("allocation", "fleet", "sites", "cooling_halls", "serving", "unmet", "costs")
 
 
 @dataclass(frozen=True)
@@ -67,8 +67,13 @@ def _year_costs(plan, year, years: list) -> pd.DataFrame:
     return plan.costs.assign(usd_per_year=plan.costs["usd_per_year"].astype(float) * share)
 
 
+def _table(plan, name: str) -> pd.DataFrame:
+    table = getattr(plan, name, None)
+    return pd.DataFrame() if table is None else table
+
+
 def _tables_of(plan, year, years: list) -> SimpleNamespace:
-    tables = {name: _slice(getattr(plan, name), year) for name in SLICED_TABLES}
+    tables = {name: _slice(_table(plan, name), year) for name in SLICED_TABLES}
     tables["costs"] = _year_costs(plan, year, years)
     return SimpleNamespace(**tables)
 
@@ -93,13 +98,13 @@ def _allocate(plan, rates: EconomicsRates | Mapping) -> tuple[pd.DataFrame, pd.D
     if not years:
         rates = _rates_of(rates, None)
         rows = allocate_money(plan, rates)
-        return rows, serving_costs(rows, plan.serving, rates)
+        return rows, serving_costs(rows, plan.serving, rates, _table(plan, "unmet"))
     all_rows, all_serving = [], []
     for year in years:
         tables, year_rates = _tables_of(plan, year, years), _rates_of(rates, year)
         rows = allocate_money(tables, year_rates).assign(year=year)
         all_rows.append(rows)
-        all_serving.append(serving_costs(rows, tables.serving, year_rates))
+        all_serving.append(serving_costs(rows, tables.serving, year_rates, tables.unmet))
     return pd.concat(all_rows, ignore_index=True), pd.concat(all_serving, ignore_index=True)
 
 

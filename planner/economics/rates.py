@@ -17,6 +17,10 @@ class EconomicsRates:
     tokens_per_year_per_peak_rate: pd.Series
     """index service_class: generated tokens a year per token/s served at the class's peak (the year at the
     class's mean load: seconds per year / peak-to-mean ratio)."""
+    peak_to_mean_ratio: pd.Series | None = None
+    """index service_class: busy hour over the daily mean, whose load-duration curve turns a row's unserved
+    peak into the tokens it loses (``planner.demand.load_duration``); None = a flat load (a row serves its
+    served peak's share of its tokens)."""
     input_per_generated: pd.Series | None = None
     """index service_class: prompt and context tokens read per generated token [-] (the demand's ratio)."""
     chip_usd_per_year: pd.Series | None = None

@@ -1,10 +1,14 @@
 """Levelised cost of a token: allocated money per serving flow, divided by the tokens it carries in a year.
 
-A serving row (region, class, site) carries ``tokens_per_s`` at its class's peak, so a year of it is
-``tokens_per_s x seconds per year / peak-to-mean`` generated (output) tokens, and the prompt tokens read for
-them are the demand's input ratio times that. The cost of the capacity serving a class at a site is shared
-over that site's flows of the class by tokens; capacity that serves no flow (spare, redundancy) is paid by
-the class's other flows, so every allocated dollar lands on some token.
+A (region, class) row of demand ``D`` tokens/s at its class's peak asks for ``D x seconds per year /
+peak-to-mean`` generated (output) tokens a year. With ``U`` of that peak unserved the plan loses the share of
+them that lies above the capacity left on the class's load-duration curve (``planner.demand.load_duration``,
+the curve that prices unmet demand and ``tokens_lost_share``) and serves the rest: every token of the daily
+profile below ``D - U``. Those served tokens are shared over the row's serving flows (sites) in proportion to
+what each serves at the peak; the prompt tokens read for them are the demand's input ratio times that. The
+cost of the capacity serving a class at a site is shared over that site's flows of the class by tokens;
+capacity that serves no flow (spare, redundancy) is paid by the class's other flows, so every allocated
+dollar lands on some token.
 """
 
 from __future__ import annotations
@@ -13,16 +17,39 @@ import math
 
 import pandas as pd
 
+from planner.demand.load_duration import row_lost_shares
 from planner.economics.rates import TRAINING_ROLE, EconomicsRates
 
 TOKENS_PER_MILLION = 1e6
 
 
-def with_tokens_per_year(serving: pd.DataFrame, rates: EconomicsRates) -> pd.DataFrame:
-    """The serving table with ``tokens_per_year`` (generated) and ``input_tokens_per_year`` columns."""
+def served_tokens_per_year(serving: pd.DataFrame, unmet: pd.DataFrame | None, rates: EconomicsRates) -> pd.Series:
+    """Generated tokens a year of each serving flow: its (region, class)'s demand tokens less the tokens its
+    unserved peak loses on the class's load-duration curve, shared over the row's flows by their peak tokens/s.
+    A flow whose (region, class) the unmet table lacks (or a plan without one) counts its peak rate x seconds
+    per year / peak-to-mean, which is also what a row with all its demand met gets."""
+    rate = serving["service_class"].map(rates.tokens_per_year_per_peak_rate).astype(float)
+    peak_count = serving["tokens_per_s"].astype(float) * rate
+    if unmet is None or unmet.empty or serving.empty:
+        return peak_count
+    keys = ["region", "service_class"] + (["year"] if "year" in serving and "year" in unmet else [])
+    demand_tokens = (unmet["demand_tokens_per_s"].astype(float)
+                     * unmet["service_class"].map(rates.tokens_per_year_per_peak_rate).astype(float))
+    served = pd.Series((demand_tokens * (1.0 - row_lost_shares(unmet, rates.peak_to_mean_ratio))).to_numpy(),
+                       index=pd.MultiIndex.from_frame(unmet[keys])).groupby(level=keys).sum()
+    flows = serving["tokens_per_s"].astype(float)
+    row_flows = flows.groupby([serving[k] for k in keys]).transform("sum")
+    row_served = pd.Series(served.reindex(pd.MultiIndex.from_frame(serving[keys])).to_numpy(), index=serving.index)
+    tokens = row_served * flows / row_flows.where(row_flows > 0)
+    return tokens.where(tokens.notna(), peak_count)
+
+
+def with_tokens_per_year(serving: pd.DataFrame, rates: EconomicsRates,
+                         unmet: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The serving table with ``tokens_per_year`` (generated, ``served_tokens_per_year``) and
+    ``input_tokens_per_year`` columns."""
     out = serving.copy()
-    rate = out["service_class"].map(rates.tokens_per_year_per_peak_rate).astype(float)
-    out["tokens_per_year"] = out["tokens_per_s"].astype(float) * rate
+    out["tokens_per_year"] = served_tokens_per_year(out, unmet, rates)
     if rates.input_per_generated is not None:
         ratio = out["service_class"].map(rates.input_per_generated).astype(float).fillna(0.0)
         out["input_tokens_per_year"] = out["tokens_per_year"] * ratio
@@ -50,10 +77,12 @@ def _spread(amount: pd.Series, serving: pd.DataFrame) -> pd.Series:
     return result
 
 
-def serving_costs(rows: pd.DataFrame, serving: pd.DataFrame, rates: EconomicsRates) -> pd.DataFrame:
-    """The serving table (with tokens per year) and the money each flow carries: ``usd_per_year`` and, where
-    the kernel's prefill share is known, ``input_usd_per_year`` (the prefill part of it)."""
-    serving = with_tokens_per_year(serving, rates).reset_index(drop=True)
+def serving_costs(rows: pd.DataFrame, serving: pd.DataFrame, rates: EconomicsRates,
+                  unmet: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The serving table (with tokens per year, given the plan's ``unmet`` table) and the money each flow
+    carries: ``usd_per_year`` and, where the kernel's prefill share is known, ``input_usd_per_year`` (the
+    prefill part of it)."""
+    serving = with_tokens_per_year(serving, rates, unmet).reset_index(drop=True)
     inference = rows[rows["role"] != TRAINING_ROLE]
     keys = [inference["site"], inference["role"].rename("service_class")]
     cost = inference["usd_per_year"].groupby(keys).sum()

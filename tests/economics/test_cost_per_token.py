@@ -3,9 +3,11 @@ per-class, per-region and national figures, and the national figure recomputed f
 
 import textwrap
 
+import pandas as pd
 import pytest
 
 import planner
+from planner.demand.load_duration import lost_share
 from planner.results import Plan
 from planner.units import SECONDS_PER_YEAR
 
@@ -75,10 +77,14 @@ def solve(tmp_path, text: str, name: str, overrides: list[str] | None = None) ->
 
 
 def tokens_per_year_from_tables(plan: Plan) -> float:
-    """Generated tokens a year from the serving table and the scenario's peak-to-mean ratios in plan.json."""
+    """Generated tokens a year from the unmet table and the scenario's peak-to-mean ratios in plan.json: each
+    (region, class) row's demand tokens less those its unserved peak loses on the class's load-duration curve."""
     classes = plan.metadata["scenario_config"]["demand"]["classes"]
-    ratio = plan.serving["service_class"].map({q: c["peak_to_mean_ratio"] for q, c in classes.items()})
-    return float((plan.serving["tokens_per_s"] * SECONDS_PER_YEAR / ratio).sum())
+    unmet = plan.unmet
+    ratio = unmet["service_class"].map({q: c["peak_to_mean_ratio"] for q, c in classes.items()})
+    share = unmet["unmet_tokens_per_s"] / unmet["demand_tokens_per_s"]
+    served = 1 - pd.Series([float(lost_share(u, r)) for u, r in zip(share.fillna(0.0), ratio)], index=unmet.index)
+    return float((unmet["demand_tokens_per_s"] * SECONDS_PER_YEAR / ratio * served).sum())
 
 
 def money_from_tables(plan: Plan) -> float:
