@@ -109,6 +109,10 @@ def sweep(study_file: Path, workers: int | None, scheduler: str | None, out_dir:
         raise click.UsageError("--workers sizes a new LocalCluster; it cannot be combined with --scheduler")
     from contextlib import nullcontext
 
+    if not scheduler:  # first of all: the workers' server imports the solve path while this process starts
+        from planner.studies.local import prestart
+
+        prestart()
     from planner.studies.runner import available_cores, dask_client
 
     # A LocalCluster is opened first: its workers start while this process reads the study.

@@ -83,11 +83,15 @@ def _workloads_and_rules(scenario: Scenario, source: str) -> Iterator[Problem]:
     from planner.errors import DataError
     from planner.roofline import load_workloads
 
-    for q, cfg in scenario.service_classes.items():
-        try:
-            load_workloads([cfg.workload or str(q)])
-        except DataError as error:
-            yield Problem(source, f"service_classes.{q}.workload", error.problems[0].message, cfg.workload or str(q))
+    named = {str(q): cfg.workload or str(q) for q, cfg in scenario.service_classes.items()}
+    try:  # one read of the profiles for every class (a study checks each of its scenarios)
+        load_workloads(sorted(set(named.values())))
+    except DataError:
+        for q, name in named.items():  # the class of each problem
+            try:
+                load_workloads([name])
+            except DataError as error:
+                yield Problem(source, f"service_classes.{q}.workload", error.problems[0].message, name)
     from planner.cooling import load_cooling_technologies
 
     known = load_cooling_technologies()
