@@ -95,18 +95,19 @@ def imported(module: str) -> bool:
 
 
 @contextmanager
-def local_cluster(n_workers: int) -> Iterator:
-    """A LocalCluster of ``n_workers`` single-threaded worker processes, forked from the prestarted server.
+def local_client(n_workers: int) -> Iterator:
+    """A client of a new LocalCluster of ``n_workers`` single-threaded worker processes, forked from the
+    prestarted server.
 
-    It returns once its scheduler is up; the workers start in the background, so the caller can read the
+    It returns once the scheduler is up; the workers start in the background, so the caller can read the
     study meanwhile, and each one takes runs as soon as it is up."""
     import dask
-    from distributed import LocalCluster
+    from distributed import Client, LocalCluster
 
     method = prestart()
     config = {**LOCAL_CLUSTER_CONFIG, "distributed.worker.multiprocessing-method": method}
     with dask.config.set(config), \
             LocalCluster(n_workers=0, threads_per_worker=1, processes=True, dashboard_address=":0",
-                         env=WORKER_ENV) as cluster:
-        cluster.scale(n_workers)
-        yield cluster
+                         env=WORKER_ENV) as cluster, Client(cluster) as client:
+        cluster.scale(n_workers)  # only now: a client made for a cluster still scaling up waits for it
+        yield client

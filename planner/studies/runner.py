@@ -90,9 +90,9 @@ def dask_client(workers: int | None = None, scheduler: str | None = None) -> Ite
         with Client(scheduler) as client:
             yield client
         return
-    from planner.studies.local import local_cluster
+    from planner.studies.local import local_client
 
-    with local_cluster(workers or available_cores()) as cluster, Client(cluster) as client:
+    with local_client(workers or available_cores()) as client:
         yield client
 
 
