@@ -233,6 +233,16 @@ class HighsInstance:
     def objective_of(self, values: np.ndarray) -> float:
         return float(self._cost @ values + self._offset)
 
+    def box_bound(self) -> float:
+        """The least the objective can be with every column anywhere within its bounds (a valid if weak lower
+        bound on any run; -inf when a cost pushes a column towards an infinite bound)."""
+        used = self._cost != 0
+        cost = self._cost[used]
+        at = np.where(cost >= 0, self.lower[used], self.upper[used])
+        if np.any(np.isinf(at)):
+            return -math.inf
+        return float(cost @ at + self._offset)
+
     # ----------------------------------------------------------------------------------------- internals
 
     def _compile(self) -> highspy.HighsLp:

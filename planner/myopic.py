@@ -33,7 +33,7 @@ from planner.solve import (ProgressCallback, SolveOptions, SolveOutcome, Start, 
 log = logging.getLogger(__name__)
 
 ROLLING_SHARE_OF_TIME_LIMIT = 0.4  # the rolling plan's steps together get this share of a full-horizon solve
-BOUND_SHARE_OF_TIME_LIMIT = 0.7  # the decomposed bound must be proven by then
+BOUND_SHARE_OF_TIME_LIMIT = 0.85  # the decomposed bound's LPs must be solved by then
 OPEN_IN_LP = 1e-6  # a site the LP relaxation opens at least this much is opened in the LP-guided rounding
 
 
@@ -130,7 +130,9 @@ def solve_from_rolling_start(m: pyo.ConcreteModel, periods: PeriodInputs, option
     values = {id(v): float(v.value) for v in free if v.value is not None} if rolling and rolling.has_solution else {}
     for var in free:
         var.unfix()
-    bound = decomposed_bound(m, periods, options, started + BOUND_SHARE_OF_TIME_LIMIT * options.time_limit_s)
+    costliest_first = sorted(periods.years, key=lambda y: -_weighted_cost(m, periods, y)) if values else None
+    bound = decomposed_bound(m, periods, options, started + BOUND_SHARE_OF_TIME_LIMIT * options.time_limit_s,
+                             costliest_first)
     log.info("rolling plan %s, decomposed bound %s after %.1fs", rolling.objective if values else None, bound,
              time.perf_counter() - started)
     if values and relative_gap(rolling.objective, bound) <= options.mip_gap:
@@ -146,6 +148,11 @@ def solve_from_rolling_start(m: pyo.ConcreteModel, periods: PeriodInputs, option
     log.info("full horizon from the rolling plan: rolling %s, full %s (bound %s, gap %.3g)",
              rolling.objective if values else None, outcome.objective, outcome.bound, outcome.gap)
     return replace(outcome, solve_s=time.perf_counter() - started), rolling if values else None
+
+
+def _weighted_cost(m: pyo.ConcreteModel, periods: PeriodInputs, year: int) -> float:
+    """The present value of ``year``'s costs at the values ``m`` holds (the rolling plan's)."""
+    return periods.schedule.weight(year) * float(pyo.value(m.period_cost_musd[year], exception=False) or 0.0)
 
 
 def rolling_start(values: dict[int, float], bound: float = -math.inf) -> StartHeuristic:

@@ -10,7 +10,8 @@ nothing carried over from other years. So
     sum_t weight[t] x (optimum of year t's LP relaxation)  <=  full-horizon optimum.
 
 Each year's LP is the size of one block, which HiGHS solves far faster than the whole horizon's LP (on the
-national instance the latter does not finish in minutes). The bound is loose by what the carried-over
+national instance the latter does not finish in minutes); a year whose LP does not finish in time counts at
+its box bound instead (0 with nonnegative costs), so the bound degrades by that year's share, no more. The bound is loose by what the carried-over
 fleet, halls and sites cost the real plan: older chips holding power a later year could give to newer ones.
 """
 
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 import pyomo.environ as pyo
@@ -31,18 +32,23 @@ from planner.solve import SolveOptions, seconds_left
 log = logging.getLogger(__name__)
 
 
-def decomposed_bound(m: pyo.ConcreteModel, periods: PeriodInputs, options: SolveOptions, deadline: float) -> float:
-    """sum_t weight[t] x LP optimum of year t alone (see the module docstring) [model units]; -inf when some
-    year's LP is not solved to optimality by ``deadline`` (perf_counter seconds). ``m`` is left as it was."""
+def decomposed_bound(m: pyo.ConcreteModel, periods: PeriodInputs, options: SolveOptions, deadline: float,
+                     order: Sequence[int] | None = None) -> float:
+    """sum_t weight[t] x LP optimum of year t alone (see the module docstring) [model units]. The years are
+    solved in ``order`` (default: the planning years; best the costliest first) while time is left before
+    ``deadline`` (perf_counter seconds); a year whose LP is not solved by then counts at its box bound, the
+    least its costs can be within the variables' bounds (0 where every cost is nonnegative), which is
+    weaker but still valid. ``m`` is left as it was."""
     total = 0.0
-    for year in periods.years:
+    for year in order or periods.years:
         with _year_alone(m, periods, year):
             instance = HighsInstance(m, {"threads": options.threads, "random_seed": options.random_seed})
-            lp = instance.run(seconds_left(deadline), mip_gap=options.mip_gap, relax=instance.all)
-        log.info("decomposed bound: year %s LP %s %.6g after %.1fs", year, lp.status, lp.bound, lp.seconds)
-        if not math.isfinite(lp.bound):
-            return -math.inf
-        total += lp.bound
+            lp = instance.run(seconds_left(deadline), mip_gap=options.mip_gap, relax=instance.all) \
+                if seconds_left(deadline) > 0 else None
+        year_bound = lp.bound if lp is not None and math.isfinite(lp.bound) else instance.box_bound()
+        log.info("decomposed bound: year %s %s %.6g after %.1fs", year, "LP" if lp is not None and lp.has_solution
+                 else "box (LP not solved in time)", year_bound, lp.seconds if lp is not None else 0.0)
+        total += year_bound
     return total
 
 

@@ -337,3 +337,18 @@ def test_decomposed_bound_pays_each_year_at_its_cheapest_vintage():
     assert optimum == pytest.approx(4 * 133_000, rel=1e-9)
     assert bound == pytest.approx(3 * 133_000 + 118_000, rel=1e-9)
     assert m.total_cost_musd.active and all(period_block(m, y).active for y in periods.years)  # m left as it was
+
+
+def test_decomposed_bound_falls_back_to_the_box_bound_without_time():
+    """No time for any year's LP: every year counts at its box bound, 0 here (all costs nonnegative), still
+    a bound; with time, the costliest year first, it is the full bound."""
+    from planner.period_bound import decomposed_bound
+
+    schedule = PeriodSchedule((2027, 2030, 2033), 0.05)
+    periods = PeriodInputs(schedule, {y: one_site(d, lifetime_years=4.0) for y, d in zip(schedule.years, (1e3, 2e3, 9e3))})
+    m = build_periods_model(periods)
+    assert decomposed_bound(m, periods, EXACT, time.perf_counter() - 1.0) == 0.0
+    in_order = decomposed_bound(m, periods, EXACT, time.perf_counter() + 60)
+    assert in_order > 0
+    assert decomposed_bound(m, periods, EXACT, time.perf_counter() + 60, order=(2033, 2027, 2030)) \
+        == pytest.approx(in_order, rel=1e-12)
