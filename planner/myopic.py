@@ -8,9 +8,8 @@ between the two is what foresight is worth (measured in benchmarks/bench_buildou
 
 ``solve_from_rolling_start`` uses exactly that: the rolling plan is the full-horizon solve's first
 incumbent; its bound is the decomposed one (``planner.period_bound``: one single-year LP per year) and, when
-it finishes in time, the full model's LP relaxation; an LP-guided rounding (the rolling plan's sites and
-any the LP uses open, counts rounded from the LP) may improve on it before the whole MIP runs for the time
-left. The full-horizon plan is therefore never worse than the rolling one; when the rolling plan is already
+it finishes in time, the full model's LP relaxation, whose rounding (``planner.solve.rounding_start``) may
+improve on it before the whole MIP runs for the time left. The full-horizon plan is therefore never worse than the rolling one; when the rolling plan is already
 within the target gap of the decomposed bound, the whole model is not solved at all.
 """
 
@@ -28,13 +27,12 @@ from planner.highs import HighsInstance
 from planner.mip.periods import PeriodInputs, period_block
 from planner.period_bound import decomposed_bound
 from planner.solve import (ProgressCallback, SolveOptions, SolveOutcome, Start, StartHeuristic, Termination,
-                           general_integers, relative_gap, restricted_start, seconds_left, solve)
+                           relative_gap, restricted_start, seconds_left, solve)
 
 log = logging.getLogger(__name__)
 
 ROLLING_SHARE_OF_TIME_LIMIT = 0.4  # the rolling plan's steps together get this share of a full-horizon solve
 BOUND_SHARE_OF_TIME_LIMIT = 0.85  # the decomposed bound's LPs must be solved by then
-OPEN_IN_LP = 1e-6  # a site the LP relaxation opens at least this much is opened in the LP-guided rounding
 
 
 def _set_future(m: pyo.ConcreteModel, years: tuple[int, ...], step: int) -> None:
@@ -157,8 +155,8 @@ def _weighted_cost(m: pyo.ConcreteModel, periods: PeriodInputs, year: int) -> fl
 
 def rolling_start(values: dict[int, float], bound: float = -math.inf) -> StartHeuristic:
     """Start heuristic for ``planner.solve.solve``: the point ``values`` (id(var) -> value, the rolling plan;
-    empty: none) with the better of ``bound`` and the LP relaxation's bound, or the LP-guided rounding where
-    it is better."""
+    empty: none) with the better of ``bound`` and the LP relaxation's bound, or the LP's rounding where that
+    is better."""
 
     def heuristic(instance: HighsInstance, options: SolveOptions, deadline: float) -> Start | None:
         lp = instance.run(seconds_left(deadline), mip_gap=options.mip_gap, relax=instance.all)
@@ -169,29 +167,10 @@ def rolling_start(values: dict[int, float], bound: float = -math.inf) -> StartHe
             start = Start(point, instance.objective_of(point), best_bound)
             log.info("rolling start: objective %.6g, LP %s %.6g after %.1fs", start.objective, lp.status, lp.bound,
                      lp.seconds)
-        if lp.has_solution and (start is None or relative_gap(start.objective, best_bound) > options.mip_gap):
-            guided = restricted_start(instance, options, deadline, lp.values, _guided_choices(instance, lp.values, start),
-                                      best_bound)
-            if guided is not None and (start is None or guided.objective < start.objective):
-                start = guided
+        if lp.has_solution:  # the LP's rounding (``planner.solve.rounding_start``) often beats the rolling plan
+            rounded = restricted_start(instance, options, deadline, lp.values, fixed={}, bound=best_bound)
+            if rounded is not None and (start is None or rounded.objective < start.objective):
+                start = rounded
         return start
 
     return heuristic
-
-
-def _guided_choices(instance: HighsInstance, lp_values: np.ndarray, start: Start | None) -> dict[int, float]:
-    """Yes/no choices for the LP-guided rounding: sites open where the start (the rolling plan) opens them
-    or the LP uses them at all (opening never falls, in the LP as in the plan); training sites as the start
-    has them, free without one."""
-    m = instance.model
-    opens = np.concatenate([instance.positions(period_block(m, y).open_site) for y in m.YEARS])
-    opened = lp_values[opens] > OPEN_IN_LP
-    if start is not None:
-        opened |= start.values[opens] > 0.5
-    fixed = {int(j): float(o) for j, o in zip(opens, opened)}
-    if start is not None:
-        counts = set(general_integers(instance).tolist())
-        for j in np.flatnonzero(instance.is_integer):
-            if int(j) not in counts and int(j) not in fixed:
-                fixed[int(j)] = float(round(start.values[j]))
-    return fixed
