@@ -207,14 +207,7 @@ def test_myopic_plan_opens_the_site_that_is_cheapest_now():
     2027, then B as well in 2030, and A stays open: 3 x 90,000 + 190,000 + chips, 60,000 more."""
     from planner.myopic import solve_myopic
 
-    base = replace(two_towns(), chips=two_towns().chips.assign(lifetime_years=10.0))
-    sites = base.sites.assign(fixed_cost_usd_per_year=[9e4, 1e5])
-    arcs = pd.DataFrame({"rtt_ms": [5.0, 5.0, 5.0]}, index=pd.MultiIndex.from_tuples(
-        [("North", "interactive", "A"), ("North", "interactive", "B"), ("South", "interactive", "B")],
-        names=["region", "service_class", "site"]))
-    north_only = replace(base, sites=sites, serve_arcs=arcs.iloc[:2], demand_tokens_per_s=base.demand_tokens_per_s.iloc[:1])
-    both = replace(base, sites=sites, serve_arcs=arcs)
-    periods = PeriodInputs(PeriodSchedule((2027, 2030), 0.0), {2027: north_only, 2030: both})
+    periods = foresight_instance()
     _, full = solved(periods)
     m = build_periods_model(periods)
     rolling = solve_myopic(m, periods, EXACT)
