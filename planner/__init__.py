@@ -9,9 +9,7 @@ Typical use::
     result.summary(); result.fleet; result.to_dir("out/india")
 """
 
-import sys
-import types
-from importlib import import_module
+from planner.lazy import lazy_names
 
 # Names are imported on first use (PEP 562), so that ``planner --help`` and ``import planner`` stay fast:
 # the pipeline pulls in Pyomo, pandas and geopandas.
@@ -42,29 +40,7 @@ _HOME = {
 }
 
 
-def __getattr__(name: str):
-    if name in _HOME:
-        value = getattr(import_module(_HOME[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'planner' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_HOME))
-
-
-class _PublicNamesWin(types.ModuleType):
-    """Importing a submodule binds it on the package (``planner.verify`` the module); the public name of the
-    same spelling (``planner.verify`` the function) must win, as it did when it was imported eagerly."""
-
-    def __setattr__(self, name: str, value) -> None:
-        if name in _HOME and isinstance(value, types.ModuleType) and _HOME[name] == value.__name__:
-            return
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _PublicNamesWin
+lazy_names(__name__, _HOME)
 
 
 __all__ = [

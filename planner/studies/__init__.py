@@ -12,9 +12,7 @@ scenario key paths, explicit cases, Monte Carlo draws with a seed) and the outpu
 The command line is ``planner sweep STUDY.yaml [--workers N] [--scheduler ADDRESS] [--out DIR]``.
 """
 
-import sys
-import types
-from importlib import import_module
+from planner.lazy import lazy_names
 
 # Names are imported on first use (PEP 562): ``planner sweep`` starts the process its workers fork from
 # (``planner.studies.local``) before the client itself imports pandas and the rest.
@@ -43,29 +41,7 @@ _HOME = {
 }
 
 
-def __getattr__(name: str):
-    if name in _HOME:
-        value = getattr(import_module(_HOME[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'planner.studies' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_HOME))
-
-
-class _PublicNamesWin(types.ModuleType):
-    """Importing a submodule binds it on the package (``planner.studies.design`` the module); the public name
-    of the same spelling (``planner.studies.design`` the function) must win, as when it was imported eagerly."""
-
-    def __setattr__(self, name: str, value) -> None:
-        if name in _HOME and isinstance(value, types.ModuleType) and _HOME[name] == value.__name__:
-            return
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _PublicNamesWin
+lazy_names(__name__, _HOME)
 
 __all__ = [
     "DERIVED",
