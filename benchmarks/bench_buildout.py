@@ -20,7 +20,7 @@ import logging
 import math
 import time
 
-from bench_national import national_scenario, peak_memory_gib
+from bench_national import add_instance_arguments, national_scenario, peak_memory_gib
 from planner.mip.build import problem_size
 from planner.mip.periods import PeriodInputs, build_periods_model
 from planner.mip.reduce import reduce_inputs
@@ -41,13 +41,10 @@ def build(prepared):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--regions", type=int, default=2000)
-    parser.add_argument("--sites", type=int, default=300)
-    parser.add_argument("--chips", type=int, default=20)
+    add_instance_arguments(parser)
     parser.add_argument("--periods", type=int, default=5)
     parser.add_argument("--first-year", type=int, default=2027)
     parser.add_argument("--step", type=int, default=2, help="years between planning years")
-    parser.add_argument("--gap", type=float, default=0.01)
     parser.add_argument("--time-limit", type=float, default=600.0, help="rolling plan and full horizon together [s]")
     parser.add_argument("--no-rolling-start", action="store_true",
                         help="the full-horizon model solved alone (no rolling plan, no cost gap)")

@@ -72,12 +72,17 @@ def peak_memory_gib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def add_instance_arguments(parser: argparse.ArgumentParser) -> None:
+    """The national instance's size and the target gap (shared with bench_buildout.py)."""
     parser.add_argument("--regions", type=int, default=2000)
     parser.add_argument("--sites", type=int, default=300)
     parser.add_argument("--chips", type=int, default=20)
     parser.add_argument("--gap", type=float, default=0.01)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_instance_arguments(parser)
     parser.add_argument("--time-limit", type=float, default=300.0)
     parser.add_argument("--compare-plain", action="store_true",
                         help="afterwards, solve the same model passed whole to HiGHS (no start heuristic) within the "

@@ -7,6 +7,8 @@ import math
 
 import pandas as pd
 
+from planner.roofline.search import MAX_REPLICA_CHIPS
+
 SHOWN_MIN_MW = 0.05  # halls smaller than this are solver noise in a summary (the builds table has them all)
 
 
@@ -40,7 +42,7 @@ def _unservable_line(meta: dict) -> list[tuple[str, str]]:
     if not unservable:
         return []
     text = "; ".join(f"{year}: {', '.join(classes)}" for year, classes in sorted(unservable.items()))
-    return [("no chip can serve", f"{text} (within the classes' latency limits on any replica of <= 64 chips)")]
+    return [("no chip can serve", f"{text} (within the classes' latency limits on any replica of <= {MAX_REPLICA_CHIPS} chips)")]
 
 
 def _overtake_line(meta: dict) -> list[tuple[str, str]]:

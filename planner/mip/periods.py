@@ -87,7 +87,8 @@ def build_periods_model(periods: PeriodInputs, extra: Iterable[Builder] = ()) ->
     """The build-out MIP over ``periods``: one block per planning year built by the single-year builders
     (and ``extra``), linked by purchases, persistent halls, sites and connections; objective the present
     value [MUSD]."""
-    periods = _with_standing_chips(periods)
+    keys, vintages = purchase_vintages(periods)
+    periods = _with_standing_chips(periods, vintages)
     first = periods.inputs[periods.years[0]]
     m = pyo.ConcreteModel(name=first.name)
     m.YEARS = pyo.Set(initialize=list(periods.years), ordered=True, doc="planning years")
@@ -98,7 +99,7 @@ def build_periods_model(periods: PeriodInputs, extra: Iterable[Builder] = ()) ->
         block.cost_terms, block.penalty_terms = [], []
         for builder in (*BUILDERS, *extra):
             builder(block, periods.inputs[year])
-    add_purchases(m, periods)
+    add_purchases(m, periods, keys, vintages)
     add_persistent_builds(m, periods)
     m.period_cost_musd = pyo.Expression(
         m.YEARS, rule=lambda m, y: sum(period_block(m, y).cost_terms) + sum(period_block(m, y).penalty_terms),
@@ -110,35 +111,40 @@ def build_periods_model(periods: PeriodInputs, extra: Iterable[Builder] = ()) ->
     return m
 
 
-def _with_standing_chips(periods: PeriodInputs) -> PeriodInputs:
-    """Each year's inputs with the (site, chip) pairs bought earlier and still within their lifetime that
-    serve no class that year, so its block still counts their power, space and training use."""
-    serving = {year: serving_site_chips(inputs) for year, inputs in periods.inputs.items()}
+def purchase_vintages(periods: PeriodInputs) -> tuple[list[tuple[str, str, int]], dict[tuple[str, str, int], list[int]]]:
+    """The (site, chip, year) purchases allowed (a chip is bought only where it serves some class that year)
+    and, per (site, chip, year t), the purchase years whose chips are still in service in t."""
+    keys = [(s, k, p) for p in periods.years for s, k in sorted(serving_site_chips(periods.inputs[p]))
+            if k in periods.purchasable(p)]
+    vintages: dict[tuple[str, str, int], list[int]] = {}
+    for s, k, p in keys:
+        life = periods.lifetime_years(k, p)
+        for t in periods.years:
+            if periods.schedule.serves(p, t, life):
+                vintages.setdefault((s, k, t), []).append(p)
+    return keys, vintages
+
+
+def _with_standing_chips(periods: PeriodInputs, vintages: dict[tuple[str, str, int], list[int]]) -> PeriodInputs:
+    """Each year's inputs with the (site, chip) pairs bought earlier and still in service that serve no class
+    that year (the year's grown models outgrew them), so its block still counts their power, space and
+    training use."""
     inputs = dict(periods.inputs)
     for t in periods.years:
-        standing = {(s, k) for p in periods.years if p <= t for s, k in serving[p]
-                    if k in periods.purchasable(p) and k in inputs[t].chips.index
-                    and periods.schedule.serves(p, t, periods.lifetime_years(k, p))}
-        extra = tuple(sorted(standing - serving[t]))
+        standing = {(s, k) for s, k, year in vintages if year == t and k in inputs[t].chips.index}
+        extra = tuple(sorted(standing - serving_site_chips(inputs[t])))
         if extra:
             inputs[t] = replace(inputs[t], standing_site_chips=extra)
     return replace(periods, inputs=inputs)
 
 
-def add_purchases(m: pyo.ConcreteModel, periods: PeriodInputs) -> None:
-    """buy[s,k,p] integer; chips[s,k,t] = sum of the purchases serving t; each block's fleet cost becomes the
-    annuities of the chips in service, each at its purchase period's capex."""
-    schedule = periods.schedule
-    keys = [(s, k, p) for p in periods.years for s, k in sorted(serving_site_chips(periods.inputs[p]))
-            if k in periods.purchasable(p)]  # bought only where they serve (standing pairs are older chips)
+def add_purchases(m: pyo.ConcreteModel, periods: PeriodInputs, keys: list[tuple[str, str, int]],
+                  vintages: dict[tuple[str, str, int], list[int]]) -> None:
+    """buy[s,k,p] integer over ``keys``; chips[s,k,t] = sum of the purchases serving t (``vintages``, see
+    ``purchase_vintages``); each block's fleet cost becomes the annuities of the chips in service, each at its
+    purchase period's capex."""
     m.PURCHASES = pyo.Set(dimen=3, initialize=keys, ordered=True, doc="(site, chip, year) that may be bought")
     m.buy = pyo.Var(m.PURCHASES, domain=pyo.NonNegativeIntegers, doc="chips of type k bought at site s in year p")
-    vintages: dict[tuple[str, str, int], list[int]] = {}
-    for s, k, p in keys:
-        life = periods.lifetime_years(k, p)
-        for t in periods.years:
-            if schedule.serves(p, t, life):
-                vintages.setdefault((s, k, t), []).append(p)
     m.vintages = vintages
     for t in periods.years:
         block = period_block(m, t)
