@@ -5,12 +5,12 @@ from __future__ import annotations
 from functools import lru_cache
 
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from planner.errors import DataError, Problem
 from planner.resources import data_path
 from planner.units import HOURS_PER_YEAR
+from planner.yaml_load import safe_load
 
 COOLING_FILE = ("cooling", "technologies.yaml")
 
@@ -34,7 +34,7 @@ class CoolingTechnology(BaseModel):
 @lru_cache(maxsize=1)
 def load_cooling_technologies() -> dict[str, CoolingTechnology]:
     file = "data/" + "/".join(COOLING_FILE)
-    raw = yaml.safe_load(data_path(*COOLING_FILE).read_text(encoding="utf-8"))
+    raw = safe_load(data_path(*COOLING_FILE).read_text(encoding="utf-8"))
     technologies, problems = {}, []
     for name, spec in raw.items():
         try:

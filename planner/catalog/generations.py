@@ -22,9 +22,9 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from planner.resources import data_path
+from planner.yaml_load import safe_load
 
 TREND_FILE = "hardware.yaml"
 
@@ -38,7 +38,7 @@ class HardwareTrend:
 
 @lru_cache(maxsize=1)
 def load_hardware_trend() -> HardwareTrend:
-    raw = yaml.safe_load(data_path("trends", TREND_FILE).read_text(encoding="utf-8"))
+    raw = safe_load(data_path("trends", TREND_FILE).read_text(encoding="utf-8"))
     return HardwareTrend(**{k: float(v) for k, v in raw.items()})
 
 

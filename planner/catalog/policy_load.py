@@ -18,6 +18,7 @@ from planner.catalog.countries import is_country, suggest_country
 from planner.catalog.policy_schema import UNCONTROLLED, CountryTreatment, RulePack
 from planner.errors import DataError, Problem
 from planner.resources import data_path
+from planner.yaml_load import safe_load
 
 GROUPS_FILE = "country_groups.yaml"
 IDENTITY_KEYS = frozenset({"name", "lineage", "title", "source", "effective_from", "effective_to", "extends"})
@@ -55,7 +56,7 @@ def _schema_problems(file: str, error: ValidationError, prefix: str = "") -> lis
 
 def _read_yaml(path: Path, problems: list[Problem]) -> dict[str, Any] | None:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as error:
         problems.append(Problem(str(path), "", f"cannot read YAML: {error}"))
         return None

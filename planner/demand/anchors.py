@@ -8,11 +8,11 @@ from __future__ import annotations
 from functools import lru_cache
 
 import pandas as pd
-import yaml
 
 from planner.errors import DataError, Problem
 from planner.resources import data_path
 from planner.scenario.schema import AdoptionObservation
+from planner.yaml_load import safe_load
 
 ANCHORS_FILE = ("public_anchors", "demand_anchors.yaml")
 WORLD = "WLD"
@@ -22,7 +22,7 @@ WORLD = "WLD"
 def load_anchors() -> dict:
     """The whole anchors file as a mapping (read once)."""
     path = data_path(*ANCHORS_FILE)
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = safe_load(path.read_text(encoding="utf-8"))
     missing = [k for k in ("adoption", "working_age_share", "usage_intensity", "volumes", "chat", "knob_ranges")
                if not isinstance(raw, dict) or k not in raw]
     if missing:

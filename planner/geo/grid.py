@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import DataError, InputError, Problem
+from planner.geo.grid_names import GTD_PREFIX, gtd_countries  # noqa: F401 - re-exported
 from planner.geo.latency import great_circle_km
 from planner.resources import data_path
 
@@ -185,15 +186,6 @@ def load_india_zonal(folder: Path | str | None = None) -> GridNetwork:
     notes = ("zones are GTD regional grids; transfer capacities are GTD 2023 existing values (CEA/POWERGRID "
              "sources), not estimates; cross-border links (Bhutan, Nepal, Bangladesh) are left out",)
     return network_from_tables("India zonal", GridKind.ZONAL, buses, lines, notes=notes)
-
-
-GTD_PREFIX = "gtd_"
-
-
-def gtd_countries(folder: Path | str | None = None) -> list[str]:
-    """ISO3 codes of the countries the GTD splits into sub-national zones (``data/grid/gtd_zones.csv``)."""
-    folder = Path(folder) if folder is not None else data_path("grid")
-    return sorted(_read(folder / "gtd_zones.csv", usecols=["country"])["country"].unique())
 
 
 def load_gtd_zonal(iso3: str, folder: Path | str | None = None) -> GridNetwork:

@@ -18,7 +18,6 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-import yaml
 from shapely.geometry import Point, Polygon
 
 from planner.errors import DataError, Problem, ScenarioError
@@ -27,6 +26,7 @@ from planner.geo.grid import (GTD_PREFIX, GridKind, GridNetwork, load_gb_nodal, 
 from planner.mip.inputs import GridInputs
 from planner.resources import data_path
 from planner.scenario.schema import GridConfig
+from planner.yaml_load import safe_load
 
 NETWORKS = {"gb_nodal": load_gb_nodal, "india_zonal": load_india_zonal}
 # Global Transmission Database "Input - Config": HVAC line losses 0.675% per 100 km (data/grid/PROVENANCE.md).
@@ -58,7 +58,7 @@ def dispatchable_supply_weights(network: GridNetwork) -> pd.Series:
 @lru_cache(maxsize=4)
 def synchronous_areas(network_key: str) -> dict[str, dict]:
     """Areas of ``network_key`` outside its main AC system: name -> polygon (buffered), max_site_mw, description."""
-    raw = yaml.safe_load(data_path("grid", "synchronous_areas.yaml").read_text(encoding="utf-8")) or {}
+    raw = safe_load(data_path("grid", "synchronous_areas.yaml").read_text(encoding="utf-8")) or {}
     areas = {}
     for name, spec in (raw.get(network_key) or {}).items():
         areas[name] = {"shape": Polygon(spec["polygon"]).buffer(float(spec.get("buffer_deg", 0.0))),

@@ -40,6 +40,7 @@ from planner.errors import DataError, InputError, Problem
 from planner.geo.connectivity import (HUB_POPULATION, continent_code, country_code, great_circle_km, hub_distance_km,
                                       metro_population, sea_share)
 from planner.resources import data_path
+from planner.yaml_load import safe_load
 
 __all__ = ["great_circle_km", "metro_population", "LatencyModel", "ResidualBand", "load_latency_model",
            "pair_features", "point_features", "predict_min_ms", "rtt_ms", "rtt_matrix_ms", "rtt_over_graph_ms",
@@ -204,7 +205,7 @@ def load_latency_model(path: Path | str | None = None) -> LatencyModel:
     path = Path(path) if path is not None else _model_path()
     file = str(path)
     try:
-        constants = yaml.safe_load(path.read_text())["constants"]
+        constants = safe_load(path.read_text())["constants"]
     except (OSError, KeyError, TypeError, yaml.YAMLError) as error:
         raise DataError([Problem(file, "constants", f"cannot read the latency model: {error}")]) from error
     if not isinstance(constants, dict):

@@ -49,6 +49,7 @@ def has_outline(iso3: str) -> bool:
     return iso3 in outlines().index
 
 
+@lru_cache(maxsize=4096)  # a study checks the same sites for each of its points
 def site_placement(lat: float, lon: float, iso3: str) -> SitePlacement:
     """Distance of (lat, lon) outside ``iso3``'s outline, measured in an equidistant projection centred on the
     point (exact for distances from the centre), and the country it falls in."""

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import yaml
 
 from planner.report.scenario_source import ScenarioSource
+from planner.yaml_load import safe_load
 
 Path_ = tuple[str, ...]
 LABEL = re.compile(r"\b(source|assumption):", re.IGNORECASE)
@@ -63,7 +64,7 @@ def _comment_after(lines: list[str], node: yaml.Node) -> str:
 
 
 def _display(node: yaml.Node) -> str:
-    value = yaml.safe_load(yaml.serialize(node))
+    value = safe_load(yaml.serialize(node))
     if isinstance(value, dict):
         return ", ".join(f"{k}: {v}" for k, v in value.items())
     if isinstance(value, list):
@@ -112,7 +113,7 @@ def _file_rows(name: str, text: str) -> dict[Path_, ValueRow]:
 
 def _replaced_subtrees(text: str) -> list[Path_]:
     """Paths a file sets to a non-mapping value: they replace the base's whole subtree (lists, scalars)."""
-    raw = yaml.safe_load(text) or {}
+    raw = safe_load(text) or {}
     raw.pop("extends", None)
     paths: list[Path_] = []
 

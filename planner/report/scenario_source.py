@@ -25,6 +25,7 @@ from planner.scenario.load import (
 )
 from planner.resources import scenarios_dir
 from planner.scenario.schema import Scenario
+from planner.yaml_load import safe_load
 
 METADATA_KEY = "scenario_source"
 
@@ -74,7 +75,7 @@ def capture(name_or_path: str | Path | None, overrides: Iterable[str] = ()) -> S
     for _ in range(MAX_EXTENDS_DEPTH + 1):
         text = path.read_text(encoding="utf-8")
         chain.append((path.name, text))
-        parent = (yaml.safe_load(text) or {}).get("extends")
+        parent = (safe_load(text) or {}).get("extends")
         if parent is None:
             break
         path = _parent_path(path, str(parent))
@@ -85,7 +86,7 @@ def parsed_files(source: ScenarioSource) -> list[tuple[str, dict]]:
     """Each file's own mapping (``extends`` removed), base first."""
     documents = []
     for name, text in source.files:
-        raw = yaml.safe_load(text) or {}
+        raw = safe_load(text) or {}
         raw.pop("extends", None)
         documents.append((name, raw))
     return documents

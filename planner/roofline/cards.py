@@ -15,6 +15,7 @@ import yaml
 
 from planner.errors import DataError, Problem
 from planner.resources import models_dir
+from planner.yaml_load import safe_load
 
 
 class AttentionType(StrEnum):
@@ -216,7 +217,7 @@ def load_model_card(name: str) -> ModelCard:
     """Load and validate ``models/<name>.yaml`` (name matched case-insensitively)."""
     path = _card_path(name)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as error:
         raise DataError([Problem(f"models/{path.name}", "", f"not valid YAML: {error}")]) from error
     return parse_model_card(raw, f"models/{path.name}")

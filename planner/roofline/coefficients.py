@@ -15,7 +15,6 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from planner.resources import data_path
 from planner.roofline.cards import ModelCard, load_model_card
@@ -26,6 +25,7 @@ from planner.roofline.precision import BYTES_PER_ELEMENT, FALLBACK, PEAK_COLUMN,
 from planner.roofline.search import best_serving
 from planner.roofline.training import best_training
 from planner.roofline.workloads import WorkloadProfile
+from planner.yaml_load import safe_load
 
 PCIE_FALLBACK_BIDIR_BYTES_PER_S = 64.0e9
 """Assumption for chips whose catalog row has no scale-up link: PCIe Gen4 x16, 32 GB/s per direction."""
@@ -171,7 +171,7 @@ REFERENCE_TRAINING_FILE = ("workloads", "reference_training.yaml")
 @lru_cache(maxsize=1)
 def reference_training() -> dict:
     """The reference run behind default training FLOP/s (model card, chips, sequence length, batch), from data."""
-    return yaml.safe_load(data_path(*REFERENCE_TRAINING_FILE).read_text(encoding="utf-8"))
+    return safe_load(data_path(*REFERENCE_TRAINING_FILE).read_text(encoding="utf-8"))
 
 
 def _reference_training(chips: pd.DataFrame, eff: Efficiency):

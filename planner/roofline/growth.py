@@ -18,10 +18,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-import yaml
 
 from planner.resources import data_path
 from planner.roofline.cards import ModelCard
+from planner.yaml_load import safe_load
 
 TREND_FILE = "models.yaml"
 SOFTWARE_CASES = ("none", "low", "central", "high")
@@ -38,7 +38,7 @@ class ModelTrend:
 
 @lru_cache(maxsize=1)
 def load_model_trend() -> ModelTrend:
-    raw = yaml.safe_load(data_path("trends", TREND_FILE).read_text(encoding="utf-8"))
+    raw = safe_load(data_path("trends", TREND_FILE).read_text(encoding="utf-8"))
     gains = {str(case): float(value) for case, value in raw["software_gain_per_year"].items()}
     return ModelTrend(training_compute_growth_per_year=float(raw["training_compute_growth_per_year"]),
                       inference_compute_exponent=float(raw["inference_compute_exponent"]),

@@ -29,6 +29,7 @@ from planner.roofline.kernel import Architecture, smooth_roofline
 from planner.roofline.precision import BYTES_PER_ELEMENT, PEAK_COLUMN, Precision, parse_precision
 from planner.roofline.search import best_serving
 from planner.roofline.training import RECOMPUTE_FULL, RECOMPUTE_SELECTIVE, best_training
+from planner.yaml_load import safe_load
 
 REQUIRED_COLUMNS = ("workload", "model", "hardware", "n_accelerators", "precision", "scenario", "metric", "value")
 SERVING_METRICS = ("output_tokens_per_s_system", "output_tokens_per_joule_system", "system_power_w")
@@ -57,7 +58,7 @@ def _norm(name: str) -> str:
 
 @lru_cache(maxsize=4)
 def _yaml(name: str) -> dict:
-    return yaml.safe_load(data_path("calibration", name).read_text(encoding="utf-8"))
+    return safe_load(data_path("calibration", name).read_text(encoding="utf-8"))
 
 
 def _aliases() -> dict[str, str]:

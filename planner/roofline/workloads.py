@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-import yaml
 
 from planner.demand.tokens import generated_per_visible, generated_tokens
 from planner.errors import DataError, Problem
@@ -21,6 +20,7 @@ from planner.resources import data_path
 from planner.roofline.cards import list_model_cards
 from planner.roofline.precision import Precision
 from planner.vocabulary import ServiceClass  # noqa: F401  (re-exported for planner.roofline)
+from planner.yaml_load import safe_load
 
 WORKLOADS_FILE = ("workloads", "service_classes.yaml")
 
@@ -134,7 +134,7 @@ def _speculative(raw: dict, name: str, file: str, problems: list[Problem]) -> di
 def load_workloads(names: Iterable[str] | None = None) -> dict[str, WorkloadProfile]:
     """Load the shipped service-class profiles, all of them or the ``names`` asked for."""
     file = "data/" + "/".join(WORKLOADS_FILE)
-    raw = yaml.safe_load(data_path(*WORKLOADS_FILE).read_text(encoding="utf-8"))
+    raw = safe_load(data_path(*WORKLOADS_FILE).read_text(encoding="utf-8"))
     if not isinstance(raw, dict):
         raise DataError([Problem(file, "", "must be a mapping of service class -> profile", raw)])
     wanted = list(raw) if names is None else list(names)

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 from planner.errors import Problem, ScenarioError
 from planner.resources import default_scenario_path, scenarios_dir
 from planner.scenario.schema import Scenario
+from planner.yaml_load import safe_load
 
 MAX_EXTENDS_DEPTH = 8
 
@@ -41,7 +42,7 @@ def resolve_scenario_path(name_or_path: str | Path | None) -> Path:
 
 def _read_yaml(path: Path) -> dict:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = safe_load(path.read_text(encoding="utf-8"))
     except OSError as error:
         raise ScenarioError([Problem(str(path), "", f"cannot read: {error.strerror}")]) from None
     except UnicodeDecodeError as error:
@@ -91,7 +92,7 @@ def parse_override(text: str) -> tuple[list[str], object]:
     if not sep or not key.strip():
         raise ScenarioError([Problem("--set", text, "expected KEY=VALUE, e.g. demand.agents_per_capita=2")])
     try:
-        return key.strip().split("."), yaml.safe_load(value) if value.strip() else None
+        return key.strip().split("."), safe_load(value) if value.strip() else None
     except (yaml.YAMLError, ValueError) as error:  # ValueError: a date YAML reads but the calendar lacks
         raise ScenarioError([Problem(f"--set {text}", key.strip(), f"invalid value: {error}", value)]) from None
 

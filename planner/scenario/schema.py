@@ -280,10 +280,9 @@ class GridConfig(StrictModel):
     @field_validator("network")
     @classmethod
     def _known_network(cls, value: str) -> str:
-        from planner.geo.grid import GTD_PREFIX, gtd_countries
+        from planner.geo.grid_names import known_networks
 
-        gtd = [GTD_PREFIX + c.lower() for c in gtd_countries()]
-        known = ["none", "gb_nodal", "india_zonal", *gtd]
+        known = known_networks()
         if value not in known:
             raise ValueError(f"not a shipped grid network; one of: {', '.join(known)}")
         return value

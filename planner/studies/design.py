@@ -24,6 +24,7 @@ from planner.scenario.checks import check_scenario
 from planner.scenario.load import read_raw, resolve_scenario_path, scenario_hash, validate_raw
 from planner.scenario.schema import Scenario
 from planner.studies.schema import Choice, KnobRange, LogNormal, MonteCarlo, Normal, Study, Triangular, Uniform
+from planner.yaml_load import safe_load
 
 TRUNCATED_NORMAL_MAX_TRIES = 1000
 
@@ -85,7 +86,7 @@ def read_study(path: str | Path) -> Study:
     """Parse and schema-validate a study file; every problem at once, with key paths."""
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = safe_load(path.read_text(encoding="utf-8"))
     except OSError as error:
         raise StudyError([Problem(str(path), "", f"cannot read: {error.strerror}")]) from None
     except yaml.YAMLError as error:

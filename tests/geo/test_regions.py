@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from planner.geo.population import cities, countries
-from planner.geo.regions import REGION_COLUMNS, _allocate_population, demand_regions, standard_utc_offset_h
+from planner.geo.regions import (REGION_COLUMNS, _allocate_population, demand_regions, nearest_index,
+                                 standard_utc_offset_h)
 
 pytestmark = pytest.mark.unit
 
@@ -20,6 +21,16 @@ def test_aggregation_preserves_the_national_population_exactly(country, count, a
     assert (regions["population"] >= regions["urban_population"] - 1).all()  # uncovered people only add
     assert regions["n_cities"].sum() == len(cities(country))
     assert regions["land_share"].sum() == pytest.approx(1.0)
+
+
+def test_nearest_index_matches_the_full_distance_matrix_and_breaks_ties_by_lowest_index():
+    rng = np.random.default_rng(7)
+    targets = rng.uniform(-5, 5, size=(400, 2))
+    targets[17] = targets[3]  # a duplicated target (GeoNames has cities at identical coordinates)
+    points = np.vstack([rng.uniform(-6, 6, size=(3000, 2)), targets[3], [[0.0, 10.0]]])
+    distance = np.hypot(points[:, None, 0] - targets[None, :, 0], points[:, None, 1] - targets[None, :, 1])
+    np.testing.assert_array_equal(nearest_index(points, targets), distance.argmin(axis=1))
+    assert nearest_index(points, targets)[3000] == 3  # the tie goes to the lower index, as argmin's
 
 
 def test_members_centroid_and_largest_city():
