@@ -3,7 +3,7 @@ starts from a finished run of the same structure shorten the solves.
 
     python benchmarks/bench_sweep.py                    # both parts, India with 4 demand regions
     python benchmarks/bench_sweep.py --part speedup --json
-    python benchmarks/bench_sweep.py --part speedup --regions 6
+    python benchmarks/bench_sweep.py --part speedup --regions 6 --repeats 5
 
 The study: India (no training demand) over a 5 x 4 grid of agents per adopting person and the interactive
 round-trip budget, solved to a 0.2% gap.
@@ -20,7 +20,10 @@ time over 2-worker time, from the narrowest to the widest (with N cores free the
 - ``speedup_with_startup``: everything from the command's start, before the cluster is opened and the
   study file read, to the results table written and the cluster closed (``sweep_s``);
 - ``speedup_process``: the whole process, interpreter start included (``process_s``).
-The two result tables must be identical (timing columns aside). Where the 2-worker sweep loses time:
+The two result tables must be identical (timing columns aside). ``--repeats`` pairs of sweeps (default 3),
+one pair after the other: each ratio is of two neighbouring sweeps, and the medians are reported (the load
+of a shared machine drifts over minutes; one pair moved by 0.2x between neighbouring minutes). Where the
+2-worker sweep loses time:
 ``busy_share`` is the summed run time over workers x ``runs_s`` (1.0: no worker ever idle), ``mean_run_s``
 the mean run time and ``run_cpu_s`` the CPU seconds the runs took (a run's wall time well above its CPU
 time waited for a core: the workers contend for the cores with each other, the client and other jobs);
@@ -117,27 +120,41 @@ def _fresh_sweep(study: Path, out: Path, workers: int) -> dict:
     return {**json.loads(done.stdout.strip().splitlines()[-1]), "process_s": round(process_s, 2)}
 
 
-def speedup(regions: int) -> dict:
+RATIOS = (("speedup", "runs_s"), ("speedup_with_startup", "sweep_s"), ("speedup_process", "process_s"))
+
+
+def _pair(study: Path, directory: Path) -> dict:
+    """One 1-worker sweep, then one 2-worker sweep, each into its own folder; their ratios."""
     from planner.studies import TIMING_COLUMNS, load
+
+    load_before = os.getloadavg()[0]
+    one = _fresh_sweep(study, directory / "one", 1)
+    two = _fresh_sweep(study, directory / "two", 2)
+    timing = list(TIMING_COLUMNS)
+    identical = load(directory / "one").drop(columns=timing).equals(load(directory / "two").drop(columns=timing))
+    return {"one": one, "two": two, **{name: round(one[key] / two[key], 3) for name, key in RATIOS},
+            "tables_identical": bool(identical), "load_average_1min_before": load_before,
+            "load_average_1min": os.getloadavg()[0]}
+
+
+def speedup(regions: int, repeats: int) -> dict:
+    """``repeats`` pairs of sweeps, one after the other (the machine's load drifts over minutes, so each
+    ratio is of two neighbouring sweeps); the median of each ratio and the pairs themselves."""
+    import statistics
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         study = study_file(tmp, regions)
-        load_before = os.getloadavg()[0]
-        one = _fresh_sweep(study, tmp / "one", 1)
-        two = _fresh_sweep(study, tmp / "two", 2)
-        timing = list(TIMING_COLUMNS)
-        identical = load(tmp / "one").drop(columns=timing).equals(load(tmp / "two").drop(columns=timing))
-    ratio = {name: round(one[key] / two[key], 3) for name, key in
-             (("speedup", "runs_s"), ("speedup_with_startup", "sweep_s"), ("speedup_process", "process_s"))}
-    return {"runs": one["done"], "one": one, "two": two, **ratio, "tables_identical": bool(identical),
-            "cores": os.cpu_count(), "load_average_1min_before": load_before,
-            "load_average_1min": os.getloadavg()[0]}
+        pairs = [_pair(study, tmp / f"pair-{index}") for index in range(repeats)]
+    medians = {name: round(statistics.median(pair[name] for pair in pairs), 3) for name, _ in RATIOS}
+    return {"runs": pairs[0]["one"]["done"], "repeats": repeats, **medians,
+            "tables_identical": all(pair["tables_identical"] for pair in pairs), "cores": os.cpu_count(),
+            "pairs": pairs}
 
 
 def _columns(model) -> list:
     """The model's columns as ``HighsInstance`` orders them (unfixed active variables, declaration order)."""
-    import pyomo.environ as pyo
+    import pyomo.core as pyo
 
     return [v for v in model.component_data_objects(pyo.Var, active=True, descend_into=True) if not v.fixed]
 
@@ -217,10 +234,34 @@ def warm_starts(regions: int) -> dict:
             "load_average_1min": os.getloadavg()[0]}
 
 
+def _print_speedup(s: dict) -> None:
+    print(f"{s['runs']} runs, {s['cores']} cores, {s['repeats']} pair(s) of sweeps")
+    for index, pair in enumerate(s["pairs"], 1):
+        print(f" pair {index}: load average {pair['load_average_1min_before']:.1f} before, "
+              f"{pair['load_average_1min']:.1f} after")
+        for key in ("one", "two"):
+            r = pair[key]
+            print(f"  {r['workers']} worker(s): runs {r['runs_s']:.1f} s ({r['mean_run_s']:.2f} s each, CPU "
+                  f"{r['run_cpu_s']:.1f} s of {r['sum_run_wall_s']:.1f} s, workers busy {r['busy_share']:.0%}); "
+                  f"sweep {r['sweep_s']:.1f} s (scheduler up {r['cluster_start_s']:.1f} s, study read by "
+                  f"{r['read_study_s']:.1f} s, workers up by {r['workers_up_s']:.1f} s, table {r['table_s']:.1f} s, "
+                  f"close {r['close_s']:.1f} s; client CPU {r['client_cpu_s']:.1f} s, "
+                  f"{r['client_read_cpu_s']:.1f} s of it reading the study); process {r['process_s']:.1f} s; "
+                  f"{r['optimal']}/{s['runs']} optimal; workers started by {r['start_method']}")
+        print(f"  speed-up 2 over 1: runs {pair['speedup']:.2f}x, sweep with its start-up "
+              f"{pair['speedup_with_startup']:.2f}x, whole process {pair['speedup_process']:.2f}x; "
+              f"tables identical: {pair['tables_identical']}")
+    if s["repeats"] > 1:
+        print(f"  median of {s['repeats']} pairs: runs {s['speedup']:.2f}x, sweep with its start-up "
+              f"{s['speedup_with_startup']:.2f}x, whole process {s['speedup_process']:.2f}x; tables identical: "
+              f"{s['tables_identical']}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--part", choices=["speedup", "warm", "both"], default="both")
     parser.add_argument("--regions", type=int, default=4)
+    parser.add_argument("--repeats", type=int, default=3, help="pairs of sweeps (1 worker, then 2); medians reported")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--one-sweep", type=int, metavar="WORKERS", help=argparse.SUPPRESS)
     parser.add_argument("--study", type=Path, help=argparse.SUPPRESS)
@@ -231,27 +272,14 @@ def main() -> None:
         return
     report = {"regions": args.regions}
     if args.part in {"speedup", "both"}:
-        report["speedup"] = speedup(args.regions)
+        report["speedup"] = speedup(args.regions, args.repeats)
     if args.part in {"warm", "both"}:
         report["warm_start"] = warm_starts(args.regions)
     if args.json:
         print(json.dumps(report, indent=1))
         return
     if "speedup" in report:
-        s = report["speedup"]
-        print(f"{s['runs']} runs, {s['cores']} cores, load average {s['load_average_1min_before']:.1f} before, "
-              f"{s['load_average_1min']:.1f} after")
-        for key in ("one", "two"):
-            r = s[key]
-            print(f"  {r['workers']} worker(s): runs {r['runs_s']:.1f} s ({r['mean_run_s']:.2f} s each, CPU "
-                  f"{r['run_cpu_s']:.1f} s of {r['sum_run_wall_s']:.1f} s, workers busy {r['busy_share']:.0%}); "
-                  f"sweep {r['sweep_s']:.1f} s (scheduler up {r['cluster_start_s']:.1f} s, study read by "
-                  f"{r['read_study_s']:.1f} s, workers up by {r['workers_up_s']:.1f} s, table {r['table_s']:.1f} s, "
-                  f"close {r['close_s']:.1f} s; client CPU {r['client_cpu_s']:.1f} s, "
-                  f"{r['client_read_cpu_s']:.1f} s of it reading the study); process {r['process_s']:.1f} s; "
-                  f"{r['optimal']}/{s['runs']} optimal; workers started by {r['start_method']}")
-        print(f"  speed-up 2 over 1: runs {s['speedup']:.2f}x, sweep with its start-up {s['speedup_with_startup']:.2f}x, "
-              f"whole process {s['speedup_process']:.2f}x; tables identical: {s['tables_identical']}")
+        _print_speedup(report["speedup"])
     if "warm_start" in report:
         w = report["warm_start"]
         print(f"warm starts on {w['warm_started']} of {w['runs']} runs: solve {w['warm_solve_s']:.1f} s vs "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import pandas as pd
-import pyomo.environ as pyo
+import pyomo.core as pyo
 
 from planner.mip.components.training import FLOPS_SCALE
 from planner.mip.inputs import TOKENS_SCALE, TRAINING_ROLE, USD_SCALE, ModelInputs

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 import pandas as pd
-import pyomo.environ as pyo
+import pyomo.core as pyo
 
 from planner.extract import TRAINING, extract
 from planner.mip.inputs import USD_SCALE

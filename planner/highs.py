@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import highspy
 import numpy as np
-import pyomo.environ as pyo
+import pyomo.core as pyo
 from pyomo.repn.standard_repn import generate_standard_repn
 
 from planner.errors import SolveError

@@ -21,7 +21,7 @@ import time
 from dataclasses import replace
 
 import numpy as np
-import pyomo.environ as pyo
+import pyomo.core as pyo
 
 from planner.highs import HighsInstance
 from planner.mip.periods import PeriodInputs, period_block

@@ -22,7 +22,7 @@ import math
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
-import pyomo.environ as pyo
+import pyomo.core as pyo
 
 from planner.highs import HighsInstance
 from planner.mip.inputs import USD_SCALE

@@ -21,7 +21,7 @@ from enum import StrEnum
 
 import highspy
 import numpy as np
-import pyomo.environ as pyo
+import pyomo.core as pyo
 
 from planner.highs import HighsInstance, RunResult, RunStatus
 

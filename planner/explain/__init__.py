@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, field
 
 import pandas as pd
-import pyomo.environ as pyo
+import pyomo.core as pyo
 
 from planner.explain.binding import binding_constraints
 from planner.explain.pricing import (ArcsFor, choices_from_plan, choices_of, demand_values, dual_values, latency_values,

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
-import pyomo.environ as pyo
+import pyomo.core as pyo
 
 from planner.explain.names import CHIPS_SERVING, OPEN_SITE
 from planner.mip.build import Builder, build_model

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
-import pyomo.environ as pyo
+import pyomo.core as pyo
 
 from planner.explain.names import Side, index_name, limits_in, member_name
 

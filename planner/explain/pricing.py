@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import pandas as pd
-import pyomo.environ as pyo
+import pyomo.core as pyo
 
 from planner.demand.load_duration import marginal_lost_share
 from planner.explain.names import (COOLING_CHOICE, DEMAND_BALANCE, OPEN_SITE, TRAINING_SITE, UNMET, Limit, Side,

@@ -4,7 +4,7 @@ constraints and explained in the same words as unmet demand in elastic mode."""
 
 from __future__ import annotations
 
-import pyomo.environ as pyo
+import pyomo.core as pyo
 
 from planner.errors import InfeasibleError
 from planner.explain.names import TRAINING_SHORTFALLS, UNMET

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-import pyomo.environ as pyo
+import pyomo.core as pyo
 
 from planner.mip.components.budget import add_capital_budget
 from planner.mip.components.fleet import add_fleet

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 import numpy as np
-import pyomo.environ as pyo
+import pyomo.core as pyo
 
 from planner.io.orlib import CapInstance, PMedianInstance
 from planner.mip.pmedian import PMedianOptions, PMedianSolution, solve_pmedian

@@ -1,6 +1,7 @@
 """The LocalCluster of ``run_study`` and ``planner sweep``: workers forked from one server process that
 imported the solve path before the cluster asked for them."""
 
+import gc
 import os
 
 import dask
@@ -22,9 +23,11 @@ def test_workers_are_forked_from_the_preloaded_server():
         # nothing has run on the workers yet: a spawned worker would not have imported the solve path
         solve_path = client.run(imported, "planner.pipeline")
         profiler = client.run(dask.config.get, "distributed.worker.profile.enabled")
+        frozen = client.run(gc.get_freeze_count)
     assert len(parents) == 2 and set(parents.values()) == {server}
     assert all(solve_path.values())
     assert not any(profiler.values())  # the cluster's housekeeping settings reached the workers
+    assert min(frozen.values()) > 10_000  # the inherited imports are out of the workers' collections
     assert forkserver_pid() == server  # the server outlives the cluster, for the next one
 
 

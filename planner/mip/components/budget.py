@@ -3,7 +3,7 @@ connections within the scenario's budget (``costs.capital_budget_usd``)."""
 
 from __future__ import annotations
 
-import pyomo.environ as pyo
+import pyomo.core as pyo
 
 from planner.mip.inputs import USD_SCALE, ModelInputs
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-import pyomo.environ as pyo
+import pyomo.core as pyo
 
 from planner.mip.inputs import USD_SCALE, ModelInputs
 

@@ -15,7 +15,7 @@ from collections import defaultdict
 import math
 
 import pandas as pd
-import pyomo.environ as pyo
+import pyomo.core as pyo
 
 from planner.mip.inputs import USD_SCALE, GridInputs, ModelInputs
 

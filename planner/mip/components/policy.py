@@ -6,7 +6,7 @@ count to zero); price multipliers are already in each chip's yearly capex.
 
 from __future__ import annotations
 
-import pyomo.environ as pyo
+import pyomo.core as pyo
 
 from planner.mip.inputs import TOKENS_SCALE, ModelInputs
 

@@ -23,7 +23,7 @@ from collections import defaultdict
 from itertools import combinations
 
 import numpy as np
-import pyomo.environ as pyo
+import pyomo.core as pyo
 
 from planner.mip.inputs import TRAINING_ROLE, USD_SCALE, ModelInputs
 from planner.units import HOURS_PER_YEAR, KG_PER_T, KW_PER_MW

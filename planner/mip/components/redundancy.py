@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-import pyomo.environ as pyo
+import pyomo.core as pyo
 
 from planner.mip.inputs import TOKENS_SCALE, ModelInputs
 

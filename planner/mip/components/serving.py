@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-import pyomo.environ as pyo
+import pyomo.core as pyo
 
 from planner.demand.load_duration import unmet_segments
 from planner.mip.inputs import TOKENS_SCALE, USD_SCALE, ModelInputs
