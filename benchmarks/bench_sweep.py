@@ -8,7 +8,7 @@ starts from a finished run of the same structure shorten the solves.
 The study: India (no training demand) over a 5 x 4 grid of agents per adopting person and the interactive
 round-trip budget, solved to a 0.2% gap.
 
-Speed-up: each sweep (1 worker, then 2) runs in a fresh Python process that does what ``planner sweep
+Speed-up: each sweep (1 worker or 2) runs in a fresh Python process that does what ``planner sweep
 STUDY --workers N`` does, in its order: open a LocalCluster (single-threaded workers, one HiGHS thread
 each, forked from a server process that imports the solve path; they start while the study is read),
 read the study, ``run_study`` on the cluster (the runs, then the results table), close the cluster. A fresh
@@ -21,8 +21,9 @@ time over 2-worker time, from the narrowest to the widest (with N cores free the
   study file read, to the results table written and the cluster closed (``sweep_s``);
 - ``speedup_process``: the whole process, interpreter start included (``process_s``).
 The two result tables must be identical (timing columns aside). ``--repeats`` pairs of sweeps (default 3),
-one pair after the other: each ratio is of two neighbouring sweeps, and the medians are reported (the load
-of a shared machine drifts over minutes; one pair moved by 0.2x between neighbouring minutes). Where the
+one pair after the other, the 2-worker sweep first in every other pair: each ratio is of two neighbouring
+sweeps, and the medians are reported (the speed of a shared machine drifts over minutes: on 2026-12-01 the
+same 1-worker sweep took 1.71-1.93 s per run within ten minutes, and single pairs ranged 1.46-2.00x). Where the
 2-worker sweep loses time:
 ``busy_share`` is the summed run time over workers x ``runs_s`` (1.0: no worker ever idle), ``mean_run_s``
 the mean run time and ``run_cpu_s`` the CPU seconds the runs took (a run's wall time well above its CPU
@@ -123,29 +124,35 @@ def _fresh_sweep(study: Path, out: Path, workers: int) -> dict:
 RATIOS = (("speedup", "runs_s"), ("speedup_with_startup", "sweep_s"), ("speedup_process", "process_s"))
 
 
-def _pair(study: Path, directory: Path) -> dict:
-    """One 1-worker sweep, then one 2-worker sweep, each into its own folder; their ratios."""
+def _pair(study: Path, directory: Path, two_first: bool) -> dict:
+    """A 1-worker and a 2-worker sweep, in that order or the other, each into its own folder; their ratios."""
     from planner.studies import TIMING_COLUMNS, load
 
     load_before = os.getloadavg()[0]
-    one = _fresh_sweep(study, directory / "one", 1)
-    two = _fresh_sweep(study, directory / "two", 2)
+    if two_first:
+        two = _fresh_sweep(study, directory / "two", 2)
+        one = _fresh_sweep(study, directory / "one", 1)
+    else:
+        one = _fresh_sweep(study, directory / "one", 1)
+        two = _fresh_sweep(study, directory / "two", 2)
     timing = list(TIMING_COLUMNS)
     identical = load(directory / "one").drop(columns=timing).equals(load(directory / "two").drop(columns=timing))
-    return {"one": one, "two": two, **{name: round(one[key] / two[key], 3) for name, key in RATIOS},
+    return {"two_first": two_first, "one": one, "two": two,
+            **{name: round(one[key] / two[key], 3) for name, key in RATIOS},
             "tables_identical": bool(identical), "load_average_1min_before": load_before,
             "load_average_1min": os.getloadavg()[0]}
 
 
 def speedup(regions: int, repeats: int) -> dict:
-    """``repeats`` pairs of sweeps, one after the other (the machine's load drifts over minutes, so each
-    ratio is of two neighbouring sweeps); the median of each ratio and the pairs themselves."""
+    """``repeats`` pairs of sweeps, one after the other, the 1-worker sweep first in every other pair (the
+    speed of a shared machine drifts over minutes: each ratio is of two neighbouring sweeps, and alternating
+    their order keeps a steady drift from favouring either); the median of each ratio and the pairs."""
     import statistics
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         study = study_file(tmp, regions)
-        pairs = [_pair(study, tmp / f"pair-{index}") for index in range(repeats)]
+        pairs = [_pair(study, tmp / f"pair-{index}", two_first=index % 2 == 1) for index in range(repeats)]
     medians = {name: round(statistics.median(pair[name] for pair in pairs), 3) for name, _ in RATIOS}
     return {"runs": pairs[0]["one"]["done"], "repeats": repeats, **medians,
             "tables_identical": all(pair["tables_identical"] for pair in pairs), "cores": os.cpu_count(),
@@ -237,8 +244,8 @@ def warm_starts(regions: int) -> dict:
 def _print_speedup(s: dict) -> None:
     print(f"{s['runs']} runs, {s['cores']} cores, {s['repeats']} pair(s) of sweeps")
     for index, pair in enumerate(s["pairs"], 1):
-        print(f" pair {index}: load average {pair['load_average_1min_before']:.1f} before, "
-              f"{pair['load_average_1min']:.1f} after")
+        print(f" pair {index} ({'2 workers first' if pair['two_first'] else '1 worker first'}): load average "
+              f"{pair['load_average_1min_before']:.1f} before, {pair['load_average_1min']:.1f} after")
         for key in ("one", "two"):
             r = pair[key]
             print(f"  {r['workers']} worker(s): runs {r['runs_s']:.1f} s ({r['mean_run_s']:.2f} s each, CPU "
