@@ -2,7 +2,10 @@
 what every worker needs before its first run, so that each forked worker has it already. The dask worker
 itself, the solve path (``planner.pipeline``: Pyomo, pandas, geopandas, HiGHS) and what a run's first
 record imports on first use (package versions: ``importlib.metadata`` parses the installed metadata;
-geopandas' file engine).
+geopandas' file engine), and the data every run reads whatever its country (``warm_shared_data``: the
+country and city tables, the outlines, the hub metros, the land raster, the chip catalogue, the rule packs,
+cooling and climate): a worker's first run took 0.5 s longer than its others without them (median of 4
+forked workers, 2.25 s against 1.73 s), while the server has them ready before the client has read its study.
 
 Then the imported objects are frozen out of the garbage collector (``gc.freeze``, CPython's advice for a
 process that forks without exec): a forked worker's collections no longer walk the ~170,000 objects it
@@ -17,6 +20,28 @@ from __future__ import annotations
 
 import gc
 
+
+def warm_shared_data() -> None:
+    """Load (into their caches) the shipped tables every run uses, whatever its country."""
+    from planner.catalog import load_catalog
+    from planner.catalog.policy import load_rule_packs
+    from planner.cooling import load_cooling_technologies
+    from planner.geo.climate import country_climate
+    from planner.geo.connectivity import hub_distance_km, on_land
+    from planner.geo.outlines import outlines
+    from planner.geo.population import cities, countries
+
+    countries()
+    cities("USA")  # the GeoNames table every country's cities are selected from
+    outlines("110m")
+    hub_distance_km(0.0, 0.0)  # the hub metros of the whole world
+    on_land(0.0, 0.0)  # the union of the outlines behind the land raster
+    load_catalog()
+    load_rule_packs()
+    load_cooling_technologies()
+    country_climate()
+
+
 try:
     import distributed.nanny  # noqa: F401 - imported for the workers forked from this process
     import distributed.worker  # noqa: F401
@@ -28,6 +53,8 @@ try:
     package_versions()
     import pyogrio  # noqa: F401 - geopandas imports its file engine on the first read, and with it pyproj
     import pyproj  # noqa: F401
+
+    warm_shared_data()
 except Exception:  # noqa: BLE001 - see the module's docstring; a worker reports its own import errors
     pass
 finally:

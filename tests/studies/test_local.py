@@ -13,6 +13,12 @@ from planner.studies.local import PRELOAD, forkserver_pid, imported, prestart, s
 pytestmark = pytest.mark.skipif(start_method() != "forkserver", reason="the platform has no forkserver")
 
 
+def _hubs_cached() -> bool:
+    from planner.geo.connectivity import _hubs
+
+    return _hubs.cache_info().currsize > 0
+
+
 def test_workers_are_forked_from_the_preloaded_server():
     assert prestart() == "forkserver" and prestart() == "forkserver"  # a second call reuses the server
     server = forkserver_pid()
@@ -24,10 +30,12 @@ def test_workers_are_forked_from_the_preloaded_server():
         solve_path = client.run(imported, "planner.pipeline")
         profiler = client.run(dask.config.get, "distributed.worker.profile.enabled")
         frozen = client.run(gc.get_freeze_count)
+        hubs_cached = client.run(_hubs_cached)
     assert len(parents) == 2 and set(parents.values()) == {server}
     assert all(solve_path.values())
     assert not any(profiler.values())  # the cluster's housekeeping settings reached the workers
     assert min(frozen.values()) > 10_000  # the inherited imports are out of the workers' collections
+    assert all(hubs_cached.values())  # the shared data came loaded
     assert forkserver_pid() == server  # the server outlives the cluster, for the next one
 
 
