@@ -23,7 +23,7 @@ time over 2-worker time, from the narrowest to the widest (with N cores free the
 The two result tables must be identical (timing columns aside). ``--repeats`` pairs of sweeps (default 3),
 one pair after the other, the 2-worker sweep first in every other pair: each ratio is of two neighbouring
 sweeps, and the medians are reported (the speed of a shared machine drifts over minutes: on 2026-12-01 the
-same 1-worker sweep took 1.71-1.93 s per run within ten minutes, and single pairs ranged 1.46-2.00x). Where the
+same 1-worker sweep took 1.40-1.93 s per run within an hour, and single pairs ranged 1.46-2.18x). Where the
 2-worker sweep loses time:
 ``busy_share`` is the summed run time over workers x ``runs_s`` (1.0: no worker ever idle), ``mean_run_s``
 the mean run time and ``run_cpu_s`` the CPU seconds the runs took (a run's wall time well above its CPU
@@ -268,7 +268,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--part", choices=["speedup", "warm", "both"], default="both")
     parser.add_argument("--regions", type=int, default=4)
-    parser.add_argument("--repeats", type=int, default=3, help="pairs of sweeps (1 worker, then 2); medians reported")
+    parser.add_argument("--repeats", type=int, default=3, help="pairs of sweeps (1 worker and 2, the order alternating); medians reported")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--one-sweep", type=int, metavar="WORKERS", help=argparse.SUPPRESS)
     parser.add_argument("--study", type=Path, help=argparse.SUPPRESS)

@@ -1,11 +1,12 @@
 """Imported once by the process the LocalCluster's workers are forked from (``planner.studies.local``):
 what every worker needs before its first run, so that each forked worker has it already. The dask worker
 itself, the solve path (``planner.pipeline``: Pyomo, pandas, geopandas, HiGHS) and what a run's first
-record imports on first use (package versions: ``importlib.metadata`` parses the installed metadata;
-geopandas' file engine), and the data every run reads whatever its country (``warm_shared_data``: the
-country and city tables, the outlines, the hub metros, the land raster, the chip catalogue, the rule packs,
-cooling and climate): a worker's first run took 0.5 s longer than its others without them (median of 4
-forked workers, 2.25 s against 1.73 s), while the server has them ready before the client has read its study.
+record imports on first use (package versions: ``importlib.metadata`` parses the installed metadata), and
+the data every run reads whatever its country (``warm_shared_data``: the country and city tables, the
+outlines, with geopandas' file engine, the hub metros, the land raster, the chip catalogue, the rule packs,
+cooling and climate). Without them a worker's first run took 0.5 s longer (median of 4 forked workers,
+2.25 s against 1.73 s); they add 0.1-0.8 s to the server's start, which is then often the last thing the
+first run waits for (``benchmarks/README.md``, sweeps).
 
 Then the imported objects are frozen out of the garbage collector (``gc.freeze``, CPython's advice for a
 process that forks without exec): a forked worker's collections no longer walk the ~170,000 objects it
@@ -46,15 +47,11 @@ try:
     import distributed.nanny  # noqa: F401 - imported for the workers forked from this process
     import distributed.worker  # noqa: F401
 
-    import planner.geo.outlines  # noqa: F401 - geopandas, imported by a run's first use of the outlines
     import planner.studies.worker  # noqa: F401 - what a task runs
     from planner.pipeline import package_versions  # the solve path
 
     package_versions()
-    import pyogrio  # noqa: F401 - geopandas imports its file engine on the first read, and with it pyproj
-    import pyproj  # noqa: F401
-
-    warm_shared_data()
+    warm_shared_data()  # reading the outlines also imports geopandas' file engine (pyogrio, pyproj)
 except Exception:  # noqa: BLE001 - see the module's docstring; a worker reports its own import errors
     pass
 finally:
