@@ -224,16 +224,21 @@ def _submit(client, session: _Session, pending: list, scenarios: dict[str, dict]
 
 
 def _collect(client, session: _Session, futures: dict) -> None:
-    """Record each run as its result arrives, until every one is in."""
-    from distributed import as_completed
+    """Record each run as its result arrives, until every one is in. Waits for the next result (or
+    ``POLL_S`` for the running counts), never a fixed sleep that would hold the last result back."""
+    import threading
 
     outputs_checked = any(RunState(entry["state"]).is_finished for entry in session.runs.values())
-    queue = as_completed(list(futures))
+    arrived = threading.Event()
+    for future in futures:
+        future.add_done_callback(lambda _: arrived.set())  # called in a thread of the client
+    remaining = dict(futures)
     try:
-        while not queue.is_empty():
-            batch = queue.next_batch(block=False)
+        while remaining:
+            arrived.clear()  # before the check: a result arriving after it sets it again
+            batch = [future for future in remaining if future.done()]
             for future in batch:
-                key = futures[future]
+                key = remaining.pop(future)
                 try:
                     record = _saved(session, key, future.result())
                 except Exception as error:  # noqa: BLE001 - a dead worker is recorded, not raised
@@ -243,13 +248,13 @@ def _collect(client, session: _Session, futures: dict) -> None:
                 if not outputs_checked and RunState(record["state"]).is_finished:
                     _check_outputs(session, key)
                     outputs_checked = True
-            running = _running(client, futures)
+            running = _running(client, remaining)
             if batch or running != session.running_keys:
                 session.mark_running(running)
                 session.save()
             session.notify()
-            if not batch:
-                time.sleep(POLL_S)
+            if remaining and not batch:
+                arrived.wait(POLL_S)
     finally:
         client.cancel(list(futures))
         session.mark_running(set())
