@@ -54,27 +54,64 @@ def _cities() -> pd.DataFrame:
     return table.sort_values("latitude", kind="stable").reset_index(drop=True)
 
 
-def metro_population(lat, lon, radius_km: float = 50.0, chunk: int = _POINT_CHUNK) -> np.ndarray:
-    """People living in GeoNames cities within ``radius_km`` of each point (a proxy for metro size).
+@lru_cache(maxsize=1)
+def _city_tree():
+    """STRtree of the GeoNames cities as (longitude, latitude) points, in ``_cities()`` order."""
+    import shapely
 
-    Points are processed in latitude-sorted chunks against the band of cities that can be in range, so the
-    cost stays near linear in the number of points.
-    """
-    lat, lon = np.broadcast_arrays(np.asarray(lat, dtype=float), np.asarray(lon, dtype=float))
-    flat_lat, flat_lon = lat.ravel(), lon.ravel()
+    cities = _cities()
+    return shapely.STRtree(shapely.points(cities.longitude.to_numpy(float), cities.latitude.to_numpy(float)))
+
+
+def _longitude_reach_deg(lat, delta_rad: float) -> np.ndarray:
+    """Largest longitude difference of any point within angular distance ``delta_rad`` of a point at ``lat``
+    (degrees): asin(sin delta / cos lat), or 180 where the circle reaches a pole."""
+    cos_lat = np.cos(np.radians(lat))
+    reach = np.full(np.shape(lat), 180.0)
+    limited = cos_lat > np.sin(delta_rad)
+    reach[limited] = np.degrees(np.arcsin(np.sin(delta_rad) / cos_lat[limited]))
+    return reach
+
+
+def cities_within(lat, lon, radius_km: float) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (point index, index into ``_cities()``) of every city within ``radius_km`` (great circle) of
+    each of the points (1-D arrays of degrees).
+
+    Candidates come from a box query of the cities' STRtree, the box a little wider than the circle (its
+    longitude reach at the point's latitude, and a copy across the antimeridian where it crosses it); the
+    haversine distance then decides, as for any pair."""
+    import shapely
+
+    lat, lon = np.asarray(lat, dtype=float), np.asarray(lon, dtype=float)
+    delta = radius_km / EARTH_RADIUS_KM
+    margin = 1e-6  # degrees, so rounding in the box never drops a city the distance keeps
+    half_lat = np.degrees(delta) + margin
+    half_lon = _longitude_reach_deg(np.abs(lat), delta) + margin
+    full = half_lon >= 180.0  # every longitude: one box round the globe
+    west = np.where(full, -180.0, lon - half_lon)
+    east = np.where(full, 180.0, lon + half_lon)
+    # A box narrower than the globe that crosses the antimeridian gets a copy on the other side; the two never
+    # share a city (a city at -180 lies in the one, a city at +180 in the other).
+    wraps_west, wraps_east = np.flatnonzero(west < -180.0), np.flatnonzero(east > 180.0)
+    owner = np.concatenate([np.arange(lat.size), wraps_west, wraps_east])
+    box_west = np.concatenate([west, west[wraps_west] + 360.0, west[wraps_east] - 360.0])
+    box_east = np.concatenate([east, east[wraps_west] + 360.0, east[wraps_east] - 360.0])
+    box_index, city = _city_tree().query(shapely.box(box_west, lat[owner] - half_lat, box_east, lat[owner] + half_lat))
+    point = owner[box_index]
     cities = _cities()
     city_lat, city_lon = cities.latitude.to_numpy(float), cities.longitude.to_numpy(float)
-    city_pop = cities.population.to_numpy(float)
-    out = np.zeros(flat_lat.size)
-    order = np.argsort(flat_lat)
-    band_deg = np.degrees(radius_km / EARTH_RADIUS_KM)
-    for start in range(0, order.size, chunk):
-        idx = order[start:start + chunk]
-        plat, plon = flat_lat[idx], flat_lon[idx]
-        lo, hi = np.searchsorted(city_lat, [plat.min() - band_deg, plat.max() + band_deg])
-        dist = great_circle_km(plat[:, None], plon[:, None], city_lat[None, lo:hi], city_lon[None, lo:hi])
-        out[idx] = (dist <= radius_km) @ city_pop[lo:hi]
-    return out.reshape(lat.shape)
+    close = great_circle_km(lat[point], lon[point], city_lat[city], city_lon[city]) <= radius_km
+    return point[close], city[close]
+
+
+def metro_population(lat, lon, radius_km: float = 50.0) -> np.ndarray:
+    """People living in GeoNames cities within ``radius_km`` of each point (a proxy for metro size).
+
+    Populations are whole numbers, so the sums are exact whatever order the cities are found in."""
+    lat, lon = np.broadcast_arrays(np.asarray(lat, dtype=float), np.asarray(lon, dtype=float))
+    point, city = cities_within(lat.ravel(), lon.ravel(), radius_km)
+    population = _cities().population.to_numpy(float)
+    return np.bincount(point, weights=population[city], minlength=lat.size).reshape(lat.shape)
 
 
 @lru_cache(maxsize=4)
@@ -82,7 +119,7 @@ def _hubs(min_population: float, radius_km: float) -> tuple[np.ndarray, np.ndarr
     """Coordinates of the cities (>= 100,000 people) whose metro holds at least ``min_population``."""
     cities = _cities()
     big = cities[cities.population >= HUB_CANDIDATE_POPULATION]
-    metro = metro_population(big.latitude.to_numpy(float), big.longitude.to_numpy(float), radius_km, chunk=16)
+    metro = metro_population(big.latitude.to_numpy(float), big.longitude.to_numpy(float), radius_km)
     hubs = big[metro >= min_population]
     return hubs.latitude.to_numpy(float), hubs.longitude.to_numpy(float)
 

@@ -65,6 +65,23 @@ def test_metro_population_separates_hubs_from_towns():
     assert new_york > 5e6 and nowhere == 0
 
 
+@pytest.mark.parametrize("radius_km", [50.0, 400.0])
+def test_metro_population_matches_every_city_checked(radius_km):
+    # The box search must find every city the full distance matrix finds: random points, city sites, both
+    # sides of the antimeridian (Fiji, Chukotka) and circles that reach a pole.
+    rng = np.random.default_rng(7)
+    cities = conn._cities()
+    city_lat, city_lon = cities.latitude.to_numpy(float), cities.longitude.to_numpy(float)
+    sample = rng.choice(len(cities), 60, replace=False)
+    lat = np.concatenate([rng.uniform(-90, 90, 60), city_lat[sample], [-16.4, -18.0, 64.7, 89.9, -89.5, 0.0]])
+    lon = np.concatenate([rng.uniform(-180, 180, 60), city_lon[sample], [-179.8, -179.5, 177.5, 10.0, 0.0, 180.0]])
+    within = conn.great_circle_km(lat[:, None], lon[:, None], city_lat[None, :], city_lon[None, :]) <= radius_km
+    expected = within @ cities.population.to_numpy(float)
+    assert np.array_equal(conn.metro_population(lat, lon, radius_km), expected)
+    if radius_km > 300:  # Labasa and Suva (Fiji, 178.5-179.4 E) are in range of the points west of 180
+        assert (expected[-6:-4] > 0).all()
+
+
 def test_hub_distance():
     # London and Mumbai are hubs (3 M people or more within 50 km); Aberdeen is ~370 km from Glasgow's metro
     london, mumbai, aberdeen = conn.hub_distance_km([51.51, 19.08, 57.15], [-0.13, 72.88, -2.09])
