@@ -4,9 +4,12 @@ starts from a finished run of the same structure shorten the solves.
     python benchmarks/bench_sweep.py                    # both parts, India with 4 demand regions
     python benchmarks/bench_sweep.py --part speedup --json
     python benchmarks/bench_sweep.py --part speedup --regions 6 --repeats 5
+    python benchmarks/bench_sweep.py --part speedup --study data/studies/demand-uncertainty.yaml --draws 20
 
 The study: India (no training demand) over a 5 x 4 grid of agents per adopting person and the interactive
-round-trip budget, solved to a 0.2% gap.
+round-trip budget, solved to a 0.2% gap; or, for the speed-up, any study file (``--study``, with
+``--draws`` to resize a Monte Carlo one), e.g. the shipped demand-uncertainty study of the full India
+reference scenario cut to 20 draws.
 
 Speed-up: each sweep (1 worker or 2) runs in a fresh Python process that does what ``planner sweep
 STUDY --workers N`` does, in its order: open a LocalCluster (single-threaded workers, one HiGHS thread
@@ -14,9 +17,9 @@ each, forked from a server process that imports the solve path; they start while
 read the study, ``run_study`` on the cluster (the runs, then the results table), close the cluster. A fresh
 process each, so the second sweep finds nothing the first one started or loaded. Three ratios of 1-worker
 time over 2-worker time, from the narrowest to the widest (with N cores free the ideal is min(N, 2)):
-- ``speedup``: the runs, from the first one submitted to the last one in (``runs_s``; it includes
-  whatever of the workers' start the study's reading did not hide, and each worker's first-run loading of
-  the data files);
+- ``speedup``: the runs, from the first one submitted to the last one in (``runs_s``: the speed-up of the
+  workers; they are up before the first run is submitted, and it includes each worker's first-run loading
+  of the data files);
 - ``speedup_with_startup``: everything from the command's start, before the cluster is opened and the
   study file read, to the results table written and the cluster closed (``sweep_s``);
 - ``speedup_process``: the whole process, interpreter start included (``process_s``).
@@ -68,6 +71,26 @@ def study_file(directory: Path, regions: int) -> Path:
         "set": {"regions.count": regions, "demand.training": None},
         "grid": {"demand.agents_per_capita": AGENTS, "service_classes.interactive.rtt_budget_ms": RTT_BUDGETS_MS},
         "solver": {"time_limit_s": 300, "mip_gap": MIP_GAP}}, sort_keys=False))
+    return path
+
+
+def shipped_study_copy(directory: Path, source: Path, draws: int | None) -> Path:
+    """A copy of the study file ``source`` in ``directory``, with ``draws`` Monte Carlo draws if given (a
+    relative base scenario path is made absolute, so the copy reads the same scenario)."""
+    import yaml
+
+    from planner.yaml_load import safe_load
+
+    study = safe_load(source.read_text(encoding="utf-8"))
+    if draws is not None:
+        if not study.get("monte_carlo"):
+            raise SystemExit(f"{source}: --draws needs a study with monte_carlo draws")
+        study["monte_carlo"]["draws"] = draws
+    base = study.get("base")
+    if isinstance(base, str) and (source.parent / base).exists():
+        study["base"] = str((source.parent / base).resolve())
+    path = directory / source.name
+    path.write_text(yaml.safe_dump(study, sort_keys=False), encoding="utf-8")
     return path
 
 
@@ -156,7 +179,7 @@ def _pair(study: Path, directory: Path, two_first: bool) -> dict:
             "load_average_1min": os.getloadavg()[0]}
 
 
-def speedup(regions: int, repeats: int) -> dict:
+def speedup(regions: int, repeats: int, source: Path | None = None, draws: int | None = None) -> dict:
     """``repeats`` pairs of sweeps, one after the other, the 1-worker sweep first in every other pair (the
     speed of a shared machine drifts over minutes: each ratio is of two neighbouring sweeps, and alternating
     their order keeps a steady drift from favouring either); the median of each ratio and the pairs."""
@@ -164,7 +187,7 @@ def speedup(regions: int, repeats: int) -> dict:
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        study = study_file(tmp, regions)
+        study = study_file(tmp, regions) if source is None else shipped_study_copy(tmp, source, draws)
         pairs = [_pair(study, tmp / f"pair-{index}", two_first=index % 2 == 1) for index in range(repeats)]
     medians = {name: round(statistics.median(pair[name] for pair in pairs), 3)
                for name in (*(name for name, _ in RATIOS), "ceiling_with_startup")}
@@ -286,16 +309,18 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="pairs of sweeps (1 worker and 2, the order alternating); medians reported")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--one-sweep", type=int, metavar="WORKERS", help=argparse.SUPPRESS)
-    parser.add_argument("--study", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--study", type=Path, help="speed-up part: this study file (e.g. a shipped one under "
+                        "data/studies) instead of the India grid; --regions is then ignored")
+    parser.add_argument("--draws", type=int, help="with --study: its number of Monte Carlo draws")
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one_sweep:  # one sweep of the speed-up part, in the fresh process ``speedup`` started
         print(json.dumps(one_sweep(args.study, args.out, args.one_sweep)))
         return
-    report = {"regions": args.regions}
+    report = {"regions": args.regions} if args.study is None else {"study": str(args.study), "draws": args.draws}
     if args.part in {"speedup", "both"}:
-        report["speedup"] = speedup(args.regions, args.repeats)
-    if args.part in {"warm", "both"}:
+        report["speedup"] = speedup(args.regions, args.repeats, args.study, args.draws)
+    if args.part in {"warm", "both"} and args.study is None:
         report["warm_start"] = warm_starts(args.regions)
     if args.json:
         print(json.dumps(report, indent=1))
