@@ -73,7 +73,7 @@ def _longitude_reach_deg(lat, delta_rad: float) -> np.ndarray:
     return reach
 
 
-def cities_within(lat, lon, radius_km: float) -> tuple[np.ndarray, np.ndarray]:
+def _cities_within(lat, lon, radius_km: float) -> tuple[np.ndarray, np.ndarray]:
     """Pairs (point index, index into ``_cities()``) of every city within ``radius_km`` (great circle) of
     each of the points (1-D arrays of degrees).
 
@@ -86,7 +86,7 @@ def cities_within(lat, lon, radius_km: float) -> tuple[np.ndarray, np.ndarray]:
     delta = radius_km / EARTH_RADIUS_KM
     margin = 1e-6  # degrees, so rounding in the box never drops a city the distance keeps
     half_lat = np.degrees(delta) + margin
-    half_lon = _longitude_reach_deg(np.abs(lat), delta) + margin
+    half_lon = _longitude_reach_deg(lat, delta) + margin
     full = half_lon >= 180.0  # every longitude: one box round the globe
     west = np.where(full, -180.0, lon - half_lon)
     east = np.where(full, 180.0, lon + half_lon)
@@ -109,7 +109,7 @@ def metro_population(lat, lon, radius_km: float = 50.0) -> np.ndarray:
 
     Populations are whole numbers, so the sums are exact whatever order the cities are found in."""
     lat, lon = np.broadcast_arrays(np.asarray(lat, dtype=float), np.asarray(lon, dtype=float))
-    point, city = cities_within(lat.ravel(), lon.ravel(), radius_km)
+    point, city = _cities_within(lat.ravel(), lon.ravel(), radius_km)
     population = _cities().population.to_numpy(float)
     return np.bincount(point, weights=population[city], minlength=lat.size).reshape(lat.shape)
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-
 from planner.resources import data_path
 from planner.roofline.cards import ModelCard
 from planner.yaml_load import safe_load

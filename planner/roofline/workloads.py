@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-
 from planner.demand.tokens import generated_per_visible, generated_tokens
 from planner.errors import DataError, Problem
 from planner.resources import data_path
